@@ -1,0 +1,107 @@
+// uvmsim: a simulated process — a vmspace (vm_map + pmap) and the operations
+// a program performs on it. Memory is accessed *through the MMU*: every load
+// and store is translated by the backend's page tables and faults exactly as
+// a CPU would, calling the UVM fault handler.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "uvmsim/status.h"
+#include "uvmsim/types.h"
+
+namespace uvmsim {
+
+class Machine;
+struct VmSpace;
+
+// What a simulated memory access ended with.
+enum class Outcome : std::uint8_t {
+  kOk,
+  kSigsegv,  // no mapping, or the protection forbids the access
+  kSigbus,   // pager error (e.g. a file page wholly past end of file)
+  kNoMem,    // the fault handler found no free page (no swap to fall back on)
+};
+std::string_view to_string(Outcome);
+
+struct AccessResult {
+  Outcome outcome = Outcome::kOk;
+  std::uint64_t done = 0;     // bytes transferred before the first failing byte
+  vaddr_t fault_addr = 0;     // the failing address when outcome != kOk
+  std::uint64_t hash = 0;     // sum(): FNV-1a 64 of the bytes (when kOk)
+  bool ok() const { return outcome == Outcome::kOk; }
+};
+
+// One map entry as seen from outside (for listings and tests).
+struct MappingInfo {
+  vaddr_t start, end;
+  Prot prot, max_prot;
+  Inherit inherit;
+  Advice advice;
+  Sharing sharing;
+  bool wired;
+  bool needs_copy;
+  bool has_amap;
+  bool has_object;
+};
+
+struct MmapFlags {
+  bool fixed = true;  // MAP_FIXED: replace what is there; else addr is a hint
+};
+
+class Process {
+ public:
+  int pid() const;
+  const std::string& name() const;
+  bool alive() const;
+  Machine& machine() const;
+
+  // Anonymous memory. Returns the mapped address. EINVAL: unaligned addr,
+  // zero length, overflow, outside user space; ENOMEM: no room (non-fixed).
+  StatusOr<vaddr_t> mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sharing,
+                         MmapFlags flags = {});
+  Status munmap(vaddr_t addr, vsize_t len);
+  Status mprotect(vaddr_t addr, vsize_t len, Prot prot);
+  Status minherit(vaddr_t addr, vsize_t len, Inherit inherit);
+  Status madvise(vaddr_t addr, vsize_t len, Madvise advice);
+  Status mlock(vaddr_t addr, vsize_t len);
+  Status munlock(vaddr_t addr, vsize_t len);
+
+  // Byte accesses through the MMU. An error Status means the request itself
+  // was bad (exited process, address overflow); the simulated outcome of a
+  // valid request is in AccessResult.
+  StatusOr<AccessResult> read(vaddr_t addr, std::span<std::uint8_t> out);
+  StatusOr<AccessResult> write(vaddr_t addr, std::span<const std::uint8_t> data);
+  StatusOr<AccessResult> fill(vaddr_t addr, vsize_t len, std::uint8_t byte);
+  // FNV-1a 64-bit hash of [addr, addr+len) read through the MMU.
+  StatusOr<AccessResult> sum(vaddr_t addr, vsize_t len);
+
+  // fork(2): a child whose map is built entry by entry from the inheritance
+  // values (share / copy / none / zero).
+  StatusOr<Process*> fork(std::string child_name = "");
+  // exit(2): releases the whole address space. The Process object stays valid
+  // (alive() == false); any further operation is FailedPrecondition.
+  Status exit();
+
+  std::vector<MappingInfo> mappings() const;
+  // Pages currently mapped in this process's pmap.
+  std::uint64_t resident_pages() const;
+
+  VmSpace& vmspace() { return *vm_; }
+
+  // Internal: created by Machine.
+  Process(Machine& m, int pid, std::string name);
+  ~Process();
+
+ private:
+  friend class Machine;
+  Machine& machine_;
+  int pid_;
+  std::string name_;
+  std::unique_ptr<VmSpace> vm_;
+};
+
+}  // namespace uvmsim

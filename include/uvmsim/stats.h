@@ -1,0 +1,84 @@
+// uvmsim: counters, named after NetBSD's `struct uvmexp` where one exists.
+//
+// Event counters only grow; gauges (free pages, swap in use, ...) are
+// snapshots taken when Machine::stats() is called. The X-macro lists let
+// front ends print or serialise every field without naming it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace uvmsim {
+
+// name, description
+#define UVMSIM_EVENT_COUNTERS(X)                                                  \
+  X(faults, "page faults handled (all kinds)")                                    \
+  X(fltanget, "anon faults that paged the anon in from swap")                     \
+  X(flt_anon, "case 1A: anon page mapped")                                        \
+  X(flt_acow, "case 1B: anon copy-on-write (anon shared, write)")                 \
+  X(flt_obj, "case 2A: object page mapped")                                       \
+  X(flt_prcopy, "case 2B: object page promoted to a new anon by copy")            \
+  X(flt_przero, "zero-fill: new anon with a zeroed page")                         \
+  X(fltamcopy, "amap copies made by the fault handler (needs-copy)")              \
+  X(fltnamap, "neighbouring resident pages mapped ahead of a fault")              \
+  X(flt_noram, "faults that found no free page")                                  \
+  X(flt_segv, "faults resolved as SIGSEGV (no mapping or protection)")            \
+  X(flt_bus, "faults resolved as SIGBUS (pager error, past end of file)")        \
+  X(flt_wired, "faults taken to wire pages (mlock, fork of wired entries)")       \
+  X(amap_alloc, "amaps allocated")                                                \
+  X(amap_copy, "amap_copy calls that copied an amap")                             \
+  X(amap_takeover, "amap_copy calls that took over an amap with one reference")  \
+  X(amap_chunk, "amap_copy calls that clipped a large entry to a chunk")          \
+  X(amap_extend, "amap_extend calls")                                             \
+  X(amap_cownow, "anons copied by amap_cow_now (fork of a wired entry)")          \
+  X(amap_splitref, "amap_splitref calls (entry clipped inside an amap)")          \
+  X(ppref_establish, "ppref arrays established")                                  \
+  X(ppref_none, "ppref arrays that could not be established (PPREF_NONE)")        \
+  X(anon_alloc, "anons allocated")                                                \
+  X(anon_free, "anons freed")                                                     \
+  X(zeropages, "pages zero-filled")                                               \
+  X(pagecopies, "pages copied")                                                   \
+  X(forks, "forks")                                                               \
+  X(forks_sharewired, "wired entries resolved by amap_cow_now at fork")           \
+  X(map_entries_merged, "map entries merged with a neighbour")                    \
+  X(map_clips, "map entries clipped")                                             \
+  X(pmap_enter, "pmap_enter calls")                                               \
+  X(pmap_remove_pages, "mappings removed by pmap_remove")                         \
+  X(pmap_page_protect, "pmap_page_protect calls")                                 \
+  X(pmap_tlb_shootdowns, "translations invalidated by pmap_update")
+
+#define UVMSIM_GAUGES(X)                                                          \
+  X(npages, "physical pages")                                                     \
+  X(free, "free pages")                                                           \
+  X(active, "pages on the active queue")                                          \
+  X(inactive, "pages on the inactive queue")                                      \
+  X(wired, "wired pages")                                                         \
+  X(anonpages, "pages owned by anons")                                            \
+  X(objpages, "pages owned by uvm_objects")                                       \
+  X(anons, "live anons")                                                          \
+  X(amaps, "live amaps")                                                          \
+  X(ptpages, "page-table pages (pmap overhead, not in npages)")                   \
+  X(processes, "live processes")
+
+struct UvmExp {
+#define UVMSIM_DECLARE(name, desc) std::uint64_t name = 0;
+  UVMSIM_EVENT_COUNTERS(UVMSIM_DECLARE)
+  UVMSIM_GAUGES(UVMSIM_DECLARE)
+#undef UVMSIM_DECLARE
+
+  // Calls f(name, value, description) for every field, events first.
+  template <typename F>
+  void for_each(F&& f) const {
+#define UVMSIM_VISIT(name, desc) f(#name, name, desc);
+    UVMSIM_EVENT_COUNTERS(UVMSIM_VISIT)
+    UVMSIM_GAUGES(UVMSIM_VISIT)
+#undef UVMSIM_VISIT
+  }
+
+  // "name value" lines, one per field.
+  std::string to_string() const;
+  // A flat JSON object {"name": value, ...}.
+  std::string to_json() const;
+};
+
+}  // namespace uvmsim

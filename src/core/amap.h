@@ -1,0 +1,134 @@
+// struct vm_amap: the anonymous memory map — an array of anon pointers
+// covering the pages of one or more map entries (seed 001, uvm_amap.c).
+//
+// Slots: am_anon[slot] is the anon at page `slot` or null. am_slots[0..nused)
+// lists the slots in use, and am_bckptr[slot] is the index of `slot` in
+// am_slots, so that both "walk every anon" (cost nused) and "look up a page"
+// (cost 1) are cheap; the fault handler uses the latter, wipeout and fork the
+// former. Invariant: am_slots[am_bckptr[s]] == s for every used slot s.
+//
+// References: am_ref counts map entries (arefs) that point at the amap. A map
+// entry refers to slots [ar_pageoff, ar_pageoff + npages). When entries come
+// to refer to only part of an amap (partial unmap, clipping), the per-page
+// reference counts (ppref) are established lazily so that slots nobody
+// references any more are freed at once (amap_pp_adjref -> amap_wiperange).
+// If the ppref array cannot be had (PPREF_NONE), nothing is freed until the
+// last reference goes.
+//
+// ppref encoding (the seed's run encoding): the array is divided into runs
+// ("chunks") of pages with equal reference count. A run of length 1 stores
+// ref+1 in its first slot; a longer run stores -(ref+1) in its first slot and
+// its length in the second. The "+1" distinguishes a run of zero references.
+//
+// Lock order (modelled, single-threaded here): map -> amap -> anon -> page queues.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "uvmsim/types.h"
+
+namespace uvmsim {
+
+struct Anon;
+struct Uvm;
+struct MapEntry;
+class VmMap;
+
+// am_flags
+enum : int {
+  AMAP_SHARED = 0x1,   // amap is shared by entries that do not copy on write
+  AMAP_REFALL = 0x2,   // amap_ref / amap_unref: all slots
+  AMAP_SWAPOFF = 0x4,  // swap-off in progress (defer wipeout)
+};
+
+// amap_copy flags
+enum : int {
+  AMAP_COPY_NOWAIT = 0x1,
+  AMAP_COPY_NOCHUNK = 0x2,
+  AMAP_COPY_NOMERGE = 0x4,
+};
+
+// amap_extend flags
+enum : int {
+  AMAP_EXTEND_BACKWARDS = 0x0,
+  AMAP_EXTEND_FORWARDS = 0x1,
+  AMAP_EXTEND_NOWAIT = 0x2,
+};
+
+// Large entries are copied in chunks of this many pages around the fault
+// (UVM_AMAP_CHUNK); amaps of at least UVM_AMAP_LARGE slots are not padded.
+inline constexpr int UVM_AMAP_CHUNK = 16;
+inline constexpr int UVM_AMAP_LARGE = 256;
+
+enum class PprefState : std::uint8_t { kNotYet, kActive, kNone };
+
+struct Amap {
+  Uvm* uvm = nullptr;
+  int am_ref = 0;
+  int am_flags = 0;
+  int am_maxslot = 0;  // slots allocated
+  int am_nslot = 0;    // slots in use by the amap's extent
+  int am_nused = 0;    // anons present
+  std::vector<int> am_slots;
+  std::vector<int> am_bckptr;
+  std::vector<Anon*> am_anon;
+  std::vector<int> am_ppref;
+  PprefState ppref_state = PprefState::kNotYet;
+};
+
+// A map entry's reference to (part of) an amap.
+struct Aref {
+  int ar_pageoff = 0;
+  Amap* ar_amap = nullptr;
+};
+
+// --- ppref codec (exposed for tests) ---
+void pp_getreflen(const int* ppref, int offset, int* refp, int* lenp);
+void pp_setreflen(int* ppref, int offset, int ref, int len);
+
+// amap_alloc: a new amap of sz bytes (+ padslots spare slots), am_ref 1.
+// nullptr only if the configured allocation failure hook says so.
+Amap* amap_alloc(Uvm& uvm, vsize_t sz, vsize_t padsz);
+// Free an amap with no references and no anons.
+void amap_free(Amap* amap);
+
+// amap_ref / amap_unref: offset and len in pages relative to the amap.
+void amap_ref(Amap* amap, int offset, int len, int flags);
+void amap_unref(Amap* amap, int offset, int len, bool all);
+
+// amap_copy: clear the entry's needs-copy by copying (or taking over) its
+// amap; an entry without amap gets a fresh one. startva/endva limit chunking.
+// Returns false when memory ran out (entry left needs-copy).
+bool amap_copy(VmMap& map, MapEntry* entry, int flags, vaddr_t startva, vaddr_t endva);
+// amap_cow_now: resolve every pending copy-on-write of a (child) entry now —
+// fork of a wired parent entry. Returns false if memory ran out.
+bool amap_cow_now(VmMap& map, MapEntry* entry);
+// amap_splitref: the entry was clipped `offset` bytes in; origref keeps the
+// left part, splitref gets the right part (an extra reference).
+void amap_splitref(Aref* origref, Aref* splitref, vaddr_t offset);
+// amap_extend: grow the entry's amap by addsize bytes forwards or backwards.
+// The amap must have one reference. Returns false if memory ran out.
+// *extend_case (optional) receives "1f", "1b", "2f", "2b" or "3" (seed's cases).
+bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** extend_case = nullptr);
+// amap_share_protect: pmap_page_protect every resident anon page the entry
+// covers (all sharers of the amap see the protection).
+void amap_share_protect(MapEntry* entry, Prot prot);
+// amap_wipeout: the last reference is gone: drop every anon and free.
+void amap_wipeout(Amap* amap);
+// amap_wiperange: drop the anons in [slotoff, slotoff+slots).
+void amap_wiperange(Amap* amap, int slotoff, int slots);
+
+Anon* amap_lookup(const Aref* aref, vaddr_t offset);
+void amap_lookups(const Aref* aref, vaddr_t offset, Anon** anons, int npages);
+void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace);
+void amap_unadd(Aref* aref, vaddr_t offset);
+
+// ppref internals (for tests and the checker)
+void amap_pp_establish(Amap* amap, int offset);
+void amap_pp_adjref(Amap* amap, int curslot, int slotlen, int adjval);
+
+inline int amap_refs(const Amap* a) { return a->am_ref; }
+inline bool amap_has_ppref(const Amap* a) { return a->ppref_state == PprefState::kActive; }
+
+}  // namespace uvmsim

@@ -1,0 +1,34 @@
+// struct vm_anon: an anonymous page's identity.
+//
+// An anon names one page of anonymous memory independent of where it is
+// mapped: amaps point at anons, and an anon is shared (an_ref > 1) after a
+// fork until a write fault copies it (copy-on-write). The data lives in
+// an_page when resident, else in swap slot an_swslot (swap lands with the
+// pagers issue; the slot is kept in the structure now).
+//
+// an_ref counts amap slots referring to the anon plus anon loans (the loan
+// issue). When it drops to zero the anon and its page are freed.
+#pragma once
+
+#include <cstdint>
+
+namespace uvmsim {
+
+struct Page;
+struct Uvm;
+
+struct Anon {
+  int an_ref = 0;
+  Page* an_page = nullptr;
+  int an_swslot = 0;  // 0: no swap slot
+};
+
+// uvm_analloc: a new anon with an_ref 1 and no page.
+Anon* uvm_analloc(Uvm& uvm);
+// uvm_anfree: free an anon whose an_ref reached 0, its page and swap slot.
+// Every mapping of the page is removed first.
+void uvm_anfree(Uvm& uvm, Anon* anon);
+// Drop one reference; frees at zero. Returns the remaining count.
+int uvm_anon_dropref(Uvm& uvm, Anon* anon);
+
+}  // namespace uvmsim

@@ -1,0 +1,251 @@
+// The invariant checker (Machine::check). Tests call it after every step of
+// their randomized runs; `check` in a scenario prints its verdict. It walks
+// every structure of the model and cross-checks them:
+//   maps:    entries ordered, aligned, non-overlapping, in user space; the
+//            amap range within the amap; needs-copy implies copy-on-write
+//   amaps:   am_slots/am_bckptr are inverse, nused counts the anons, every
+//            reference (am_ref) is a map entry, ppref runs tile [0, nslot)
+//            and equal the per-page references of the entries
+//   anons:   an_ref = amap slots referring to it (+ loans); page back-pointer;
+//            no anon leaked (live count = reachable anons)
+//   objects: memq pages point back; uo_refs = referring entries
+//   pages:   every frame is free or has exactly one owner; queues agree with
+//            state; wired pages are on no queue
+//   pmaps:   every PTE is in its page's pv list and vice versa; it maps what
+//            the map says is at that address; writable only when a write
+//            would not need a copy; resident counts agree
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "core/amap.h"
+#include "core/anon.h"
+#include "core/page.h"
+#include "core/pmap.h"
+#include "core/uvm.h"
+#include "core/uvm_object.h"
+#include "core/vmspace.h"
+#include "fmt/format.h"
+#include "uvmsim/machine.h"
+#include "uvmsim/process.h"
+
+namespace uvmsim {
+
+namespace {
+
+struct Checker {
+  const Uvm& uvm;
+  std::vector<std::string> errors;
+
+  template <typename... Args>
+  void fail(fmt::format_string<Args...> f, Args&&... args) {
+    if (errors.size() < 32) errors.push_back(fmt::format(f, std::forward<Args>(args)...));
+  }
+};
+
+}  // namespace
+
+Status Machine::check() const {
+  Checker c{*uvm_, {}};
+  Uvm& uvm = const_cast<Uvm&>(*uvm_);
+  PhysMem& pm = *uvm.pm;
+
+  absl::flat_hash_map<const Amap*, int> amap_refs;
+  absl::flat_hash_map<const Amap*, std::vector<int>> amap_pagerefs;
+  absl::flat_hash_map<const UvmObject*, int> obj_refs;
+  absl::flat_hash_map<const Page*, int> pv_expected;  // mappings per page from PTEs
+  absl::flat_hash_map<const Page*, int> wired_ptes;
+
+  // ---- maps and pmaps
+  for (auto& proc : uvm.procs) {
+    if (!proc->alive()) continue;
+    VmSpace& vm = proc->vmspace();
+    VmMap& map = *vm.map;
+    const std::string who = fmt::format("pid {}", proc->pid());
+    vaddr_t last_end = 0;
+    map.for_each([&](const MapEntry& e) {
+      if (e.start >= e.end || (e.start & kPageMask) || (e.end & kPageMask))
+        c.fail("{}: entry [{:#x},{:#x}) malformed", who, e.start, e.end);
+      if (e.start < last_end) c.fail("{}: entry at {:#x} overlaps the previous one", who, e.start);
+      if (e.start < kUserMin || e.end > kUserMax) c.fail("{}: entry at {:#x} outside user space", who, e.start);
+      last_end = e.end;
+      if (e.needs_copy() && !e.cow()) c.fail("{}: entry {:#x} needs-copy but not copy-on-write", who, e.start);
+      if (const Amap* a = e.aref.ar_amap) {
+        if (!uvm.amaps.contains(a)) {
+          c.fail("{}: entry {:#x} points at a dead amap", who, e.start);
+        } else {
+          amap_refs[a]++;
+          if (e.aref.ar_pageoff < 0 || e.aref.ar_pageoff + e.npages() > a->am_nslot) {
+            c.fail("{}: entry {:#x} slots [{}, {}) beyond amap nslot {}", who, e.start,
+                   e.aref.ar_pageoff, e.aref.ar_pageoff + e.npages(), a->am_nslot);
+          } else {
+            auto& v = amap_pagerefs[a];
+            v.resize(a->am_maxslot, 0);
+            for (int i = 0; i < e.npages(); i++) v[e.aref.ar_pageoff + i]++;
+          }
+        }
+      }
+      if (e.object) {
+        if (!uvm.objects.contains(e.object)) c.fail("{}: entry {:#x} points at a dead object", who, e.start);
+        else obj_refs[e.object]++;
+      }
+    });
+
+    std::uint64_t mappings = 0, wired = 0;
+    vm.pmap->for_each_mapping([&](vaddr_t va, std::uint64_t pte) {
+      mappings++;
+      Page* pg = pm.page_at(pte & PTE_FRAME);
+      if (!pg) {
+        c.fail("{}: va {:#x} maps non-frame {:#x}", who, va, pte & PTE_FRAME);
+        return;
+      }
+      pv_expected[pg]++;
+      if (pte & PTE_WIRED) {
+        wired++;
+        wired_ptes[pg]++;
+      }
+      bool in_pv = false;
+      for (PvEntry* pv = pg->pvlist; pv; pv = pv->next)
+        if (pv->pmap == vm.pmap.get() && pv->va == va) in_pv = true;
+      if (!in_pv) c.fail("{}: va {:#x} -> frame {} missing from the pv list", who, va, pg->index);
+      MapEntry* e = map.lookup(va);
+      if (!e) {
+        c.fail("{}: va {:#x} mapped in the pmap but not in the map", who, va);
+        return;
+      }
+      const bool writable = pte & PTE_W;
+      if (writable && !(e->protection & kProtWrite))
+        c.fail("{}: va {:#x} writable in the pmap but entry protection is {}", who, va, prot_string(e->protection));
+      if (!(e->protection & kProtRead) && !(e->protection & kProtWrite))
+        c.fail("{}: va {:#x} mapped under protection none", who, va);
+      if ((pte & PTE_WIRED) && e->wired_count == 0)
+        c.fail("{}: va {:#x} wired in the pmap, entry not wired", who, va);
+      const Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
+      if (an) {
+        if (an->an_page != pg) c.fail("{}: va {:#x} maps frame {} but its anon has another page", who, va, pg->index);
+        if (writable && (an->an_ref > 1 || pg->loan_count > 0))
+          c.fail("{}: va {:#x} writable but its anon is shared (an_ref {})", who, va, an->an_ref);
+        if (writable && e->needs_copy()) c.fail("{}: va {:#x} writable in a needs-copy entry", who, va);
+      } else if (e->object) {
+        const voff_t off = e->offset + (va - e->start);
+        if (e->object->find_page(off) != pg)
+          c.fail("{}: va {:#x} maps frame {}, not the object's page at {:#x}", who, va, pg->index, off);
+        if (writable && e->cow()) c.fail("{}: va {:#x} maps an object page writable in a copy-on-write entry", who, va);
+      } else {
+        c.fail("{}: va {:#x} mapped with neither anon nor object", who, va);
+      }
+    });
+    if (mappings != vm.pmap->resident_count())
+      c.fail("{}: pmap resident count {} but {} mappings", who, vm.pmap->resident_count(), mappings);
+    if (wired != vm.pmap->wired_count())
+      c.fail("{}: pmap wired count {} but {} wired mappings", who, vm.pmap->wired_count(), wired);
+  }
+
+  // ---- amaps and anons
+  absl::flat_hash_map<const Anon*, int> anon_slots;
+  for (const Amap* a : uvm.amaps) {
+    if (a->am_nused < 0 || a->am_nused > a->am_nslot || a->am_nslot > a->am_maxslot)
+      c.fail("amap {}: nused {} nslot {} maxslot {}", fmt::ptr(a), a->am_nused, a->am_nslot, a->am_maxslot);
+    int present = 0;
+    for (int s = 0; s < a->am_maxslot; s++) {
+      if (!a->am_anon[s]) continue;
+      present++;
+      if (s >= a->am_nslot) c.fail("amap {}: anon in slot {} beyond nslot {}", fmt::ptr(a), s, a->am_nslot);
+      const int b = a->am_bckptr[s];
+      if (b < 0 || b >= a->am_nused || a->am_slots[b] != s)
+        c.fail("amap {}: slot {} back-pointer {} does not lead back", fmt::ptr(a), s, b);
+      anon_slots[a->am_anon[s]]++;
+    }
+    if (present != a->am_nused) c.fail("amap {}: nused {} but {} anons", fmt::ptr(a), a->am_nused, present);
+    const int refs = amap_refs.contains(a) ? amap_refs[a] : 0;
+    if (refs != a->am_ref) c.fail("amap {}: am_ref {} but {} map entries refer to it", fmt::ptr(a), a->am_ref, refs);
+    if (amap_has_ppref(a)) {
+      const std::vector<int>& want = amap_pagerefs[a];
+      int lcv = 0;
+      while (lcv < a->am_nslot) {
+        int ref, len;
+        pp_getreflen(a->am_ppref.data(), lcv, &ref, &len);
+        if (len <= 0 || lcv + len > a->am_nslot) {
+          c.fail("amap {}: ppref run at {} has length {}", fmt::ptr(a), lcv, len);
+          break;
+        }
+        for (int i = lcv; i < lcv + len; i++) {
+          const int w = i < static_cast<int>(want.size()) ? want[i] : 0;
+          if (ref != w) {
+            c.fail("amap {}: ppref of slot {} is {} but {} entries refer to it", fmt::ptr(a), i, ref, w);
+            break;
+          }
+          if (ref == 0 && a->am_anon[i]) c.fail("amap {}: slot {} unreferenced but holds an anon", fmt::ptr(a), i);
+        }
+        if (ref > a->am_ref) c.fail("amap {}: ppref {} above am_ref {}", fmt::ptr(a), ref, a->am_ref);
+        lcv += len;
+      }
+    }
+  }
+  for (auto& [an, slots] : anon_slots) {
+    if (an->an_ref != slots)
+      c.fail("anon {}: an_ref {} but {} amap slots refer to it", fmt::ptr(an), an->an_ref, slots);
+    if (an->an_page && an->an_page->uanon != an)
+      c.fail("anon {}: its page {} does not point back", fmt::ptr(an), an->an_page->index);
+    if (!an->an_page && an->an_swslot == 0) c.fail("anon {}: neither resident nor in swap", fmt::ptr(an));
+  }
+  if (anon_slots.size() != uvm.nanons)
+    c.fail("{} live anons but {} reachable from amaps (leak)", uvm.nanons, anon_slots.size());
+
+  // ---- objects
+  for (const UvmObject* o : uvm.objects) {
+    const int refs = obj_refs.contains(o) ? obj_refs[o] : 0;
+    if (refs != o->uo_refs)
+      c.fail("{} object {}: uo_refs {} but {} map entries refer to it", o->kind(), fmt::ptr(o), o->uo_refs, refs);
+    for (auto& [off, pg] : o->memq)
+      if (pg->uobject != o || pg->offset != off)
+        c.fail("{} object {}: page {} at {:#x} does not point back", o->kind(), fmt::ptr(o), pg->index, off);
+  }
+
+  // ---- pages
+  std::uint64_t nfree = 0, nactive = 0, ninactive = 0;
+  for (std::uint32_t i = 0; i < pm.npages(); i++) {
+    const Page* pg = pm.page(i);
+    int pvs = Pmap::mapping_count(pg);
+    const int want_pv = pv_expected.contains(pg) ? pv_expected[pg] : 0;
+    if (pvs != want_pv) c.fail("page {}: {} pv entries but {} PTEs map it", i, pvs, want_pv);
+    const int wptes = wired_ptes.contains(pg) ? wired_ptes[pg] : 0;
+    if (static_cast<int>(pg->wire_count) < wptes)
+      c.fail("page {}: wire_count {} below its {} wired mappings", i, pg->wire_count, wptes);
+    switch (pg->pqueue) {
+      case PageQueue::kFree: nfree++; break;
+      case PageQueue::kActive: nactive++; break;
+      case PageQueue::kInactive: ninactive++; break;
+      case PageQueue::kNone: break;
+    }
+    if (pg->pqueue == PageQueue::kFree) {
+      if (pg->uanon || pg->uobject || pg->pvlist || pg->wire_count || pg->loan_count)
+        c.fail("page {}: free but owned, mapped, wired or loaned", i);
+      continue;
+    }
+    if (pg->uanon && pg->uobject) c.fail("page {}: owned by both an anon and an object", i);
+    if (pg->uanon) {
+      if (!anon_slots.contains(pg->uanon)) c.fail("page {}: owned by an unreachable anon", i);
+      else if (pg->uanon->an_page != pg) c.fail("page {}: its anon has another page", i);
+    } else if (pg->uobject) {
+      if (!uvm.objects.contains(pg->uobject)) c.fail("page {}: owned by a dead object", i);
+      else if (pg->uobject->find_page(pg->offset) != pg) c.fail("page {}: not in its object's memq", i);
+    } else if (pg->loan_count == 0) {
+      c.fail("page {}: allocated but owned by nobody (leak)", i);
+    }
+    if (pg->wire_count > 0 && pg->pqueue != PageQueue::kNone) c.fail("page {}: wired but on a paging queue", i);
+    if (pg->wire_count == 0 && pg->pqueue == PageQueue::kNone && !(pg->flags & PG_BUSY))
+      c.fail("page {}: in use, unwired, not busy, but on no queue", i);
+  }
+  if (nfree != pm.free_count() || nactive != pm.active_count() || ninactive != pm.inactive_count())
+    c.fail("queue counts free/active/inactive {}/{}/{} but pages say {}/{}/{}", pm.free_count(),
+           pm.active_count(), pm.inactive_count(), nfree, nactive, ninactive);
+
+  if (c.errors.empty()) return absl::OkStatus();
+  std::string msg = fmt::format("{} invariant violation(s):", c.errors.size());
+  for (auto& e : c.errors) msg += "\n  " + e;
+  return absl::InternalError(msg);
+}
+
+}  // namespace uvmsim

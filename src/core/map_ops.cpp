@@ -1,0 +1,225 @@
+#include "core/map_ops.h"
+
+#include <cerrno>
+
+#include "core/amap.h"
+#include "core/anon.h"
+#include "core/fault.h"
+#include "core/page.h"
+#include "core/pmap.h"
+#include "core/uvm.h"
+#include "core/uvm_object.h"
+#include "core/vm_map.h"
+
+namespace uvmsim {
+
+int uvm_map_protect(VmMap& map, vaddr_t start, vaddr_t end, Prot prot) {
+  if (!map.covered(start, end)) return ENOMEM;
+  // First pass: nothing changes unless every entry allows it.
+  for (MapEntry* e = map.lookup(start); e && e->start < end; e = map.next(e))
+    if ((prot & e->max_protection) != prot) return EACCES;
+  Pmap& pmap = map.pmap();
+  map.for_range(start, end, [&](MapEntry* e) {
+    const Prot old = e->protection;
+    e->protection = prot;
+    // Lower existing mappings. A copy-on-write entry never maps writable
+    // pages it has not copied yet, so raising its protection changes
+    // nothing in the pmap: the next write faults and copies.
+    if (old != prot) {
+      Prot mask = e->cow() ? static_cast<Prot>(~kProtWrite) : kProtAll;
+      pmap.protect(e->start, e->end, prot & mask);
+    }
+    // A wired entry that becomes accessible must have its pages in memory.
+    if (e->wired_count > 0 && old == kProtNone && prot != kProtNone)
+      uvm_fault_wire(map, e->start, e->end);
+  });
+  pmap.update();
+  return 0;
+}
+
+int uvm_map_inherit(VmMap& map, vaddr_t start, vaddr_t end, Inherit inherit) {
+  map.for_range(start, end, [&](MapEntry* e) { e->inheritance = inherit; });
+  return 0;
+}
+
+int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice) {
+  Uvm& uvm = map.uvm();
+  switch (advice) {
+    case Madvise::kNormal:
+    case Madvise::kRandom:
+    case Madvise::kSequential: {
+      const Advice a = advice == Madvise::kNormal   ? Advice::kNormal
+                       : advice == Madvise::kRandom ? Advice::kRandom
+                                                    : Advice::kSequential;
+      map.for_range(start, end, [&](MapEntry* e) { e->advice = a; });
+      return 0;
+    }
+    case Madvise::kWillNeed:
+      return 0;  // a hint only: pages come in at the next fault
+    case Madvise::kDontNeed:
+    case Madvise::kFree:
+      break;
+  }
+  // dontneed: the pages are not needed soon: deactivate them (data kept).
+  // free: the contents are not needed at all: private anons referenced only
+  // here are freed (the range reads as zeros afterwards); shared memory and
+  // anons shared with other processes are only deactivated.
+  Pmap& pmap = map.pmap();
+  for (MapEntry* e = map.lookup_or_next(start); e && e->start < end; e = map.next(e)) {
+    const vaddr_t s = std::max(start, e->start), t = std::min(end, e->end);
+    if (e->wired_count > 0) continue;  // wired memory stays
+    for (vaddr_t va = s; va < t; va += kPageSize) {
+      Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
+      if (an) {
+        if (advice == Madvise::kFree && an->an_ref == 1 && !e->needs_copy() &&
+            (!an->an_page || an->an_page->loan_count == 0)) {
+          pmap.remove(va, va + kPageSize);
+          amap_unadd(&e->aref, va - e->start);
+          uvm_anon_dropref(uvm, an);
+          continue;
+        }
+        if (Page* pg = an->an_page; pg && pg->loan_count == 0 && !(pg->flags & PG_BUSY)) {
+          Pmap::clear_referenced(pg);
+          uvm.pm->deactivate(pg);
+        }
+      } else if (e->object) {
+        const voff_t off = e->offset + (va - e->start);
+        e->object->put(off, off + kPageSize, PGO_DEACTIVATE);
+      }
+    }
+  }
+  pmap.update();
+  return 0;
+}
+
+int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire) {
+  if (!map.covered(start, end)) return ENOMEM;
+  if (!wire) {
+    map.for_range(start, end, [&](MapEntry* e) {
+      if (e->wired_count > 0) uvm_fault_unwire(map, e->start, e->end);
+      e->wired_count = 0;
+    });
+    map.pmap().update();
+    return 0;
+  }
+  // Wire: entries that will be written need their own amap first (copied
+  // over the whole range, not chunk by chunk). User wirings do not stack:
+  // one munlock undoes any number of mlocks (POSIX).
+  bool nomem = false;
+  map.for_range(start, end, [&](MapEntry* e) {
+    if (e->needs_copy() && ((e->max_protection & kProtWrite) || !e->object)) {
+      if (!amap_copy(map, e, AMAP_COPY_NOCHUNK, start, end)) nomem = true;
+    }
+    e->wired_count = 1;
+  });
+  FaultResult r = nomem ? FaultResult::kNoMem : uvm_fault_wire(map, start, end);
+  if (r != FaultResult::kOk) {
+    // Roll back: nothing stays wired by a failed mlock.
+    map.for_range(start, end, [&](MapEntry* e) {
+      uvm_fault_unwire(map, e->start, e->end);
+      e->wired_count = 0;
+    });
+    map.pmap().update();
+    return r == FaultResult::kNoMem ? ENOMEM : EFAULT;
+  }
+  return 0;
+}
+
+namespace {
+
+std::unique_ptr<MapEntry> clone_entry(const MapEntry* e) {
+  auto n = std::make_unique<MapEntry>(*e);
+  n->wired_count = 0;  // wirings are not inherited
+  return n;
+}
+
+}  // namespace
+
+int uvmspace_fork(VmMap& parent, VmMap& child) {
+  Uvm& uvm = parent.uvm();
+  Pmap& ppmap = parent.pmap();
+  int error = 0;
+  for (MapEntry* e = parent.first(); e && !error; e = parent.next(e)) {
+    switch (e->inheritance) {
+      case Inherit::kNone:
+        break;
+
+      case Inherit::kShare: {
+        // Both processes must refer to the same amap: a needs-copy entry
+        // gets its own amap now (a blank one if it had none).
+        if (e->needs_copy() || (!e->aref.ar_amap && !e->object)) {
+          if (!amap_copy(parent, e, AMAP_COPY_NOCHUNK, 0, 0)) {
+            error = ENOMEM;
+            break;
+          }
+        }
+        auto n = clone_entry(e);
+        if (n->aref.ar_amap) amap_ref(n->aref.ar_amap, n->aref.ar_pageoff, n->npages(), AMAP_SHARED);
+        if (n->object) n->object->reference();
+        child.insert(std::move(n));
+        break;
+      }
+
+      case Inherit::kCopy: {
+        auto n = clone_entry(e);
+        n->etype |= UVM_ET_COPYONWRITE | UVM_ET_NEEDSCOPY;
+        if (n->aref.ar_amap) amap_ref(n->aref.ar_amap, n->aref.ar_pageoff, n->npages(), 0);
+        if (n->object) n->object->reference();
+        MapEntry* ne = child.insert(std::move(n));
+        Amap* amap = e->aref.ar_amap;
+        const bool shared_amap = amap && (amap->am_flags & AMAP_SHARED);
+        if (amap && (shared_amap || e->wired_count > 0)) {
+          // The child cannot share a needs-copy reference to an amap that
+          // others write in place, nor wait for a COW fault the wired
+          // parent will never take: copy now.
+          if (!amap_copy(child, ne, AMAP_COPY_NOCHUNK, 0, 0)) {
+            error = ENOMEM;
+            break;
+          }
+        }
+        if (e->wired_count > 0) {
+          // The parent wants no faults on wired memory: resolve the child's
+          // copy-on-write now (amap_cow_now) instead of write-protecting.
+          if (ne->aref.ar_amap) {
+            uvm.cnt.forks_sharewired++;
+            if (!amap_cow_now(child, ne)) error = ENOMEM;
+          }
+        } else if (shared_amap) {
+          // The anons are now referenced by the child's amap too. Every
+          // sharer (not just this process) must stop writing them in place:
+          // write-protect all their mappings; the next write takes the anon
+          // COW path and replaces the anon in the shared amap for all
+          // sharers. (NetBSD marks the parent entry needs-copy here instead,
+          // which silently unshares the parent from the other sharers at its
+          // next write; we keep the sharing.)
+          amap_share_protect(e, e->protection & ~kProtWrite);
+        } else if (amap && !e->needs_copy()) {
+          // Usual case: write-protect the parent and make it needs-copy, so
+          // the next write by either side copies. Already needs-copy means a
+          // previous fork did this.
+          if (e->max_protection & kProtWrite)
+            ppmap.protect(e->start, e->end, e->protection & ~kProtWrite);
+          e->etype |= UVM_ET_NEEDSCOPY;
+        }
+        break;
+      }
+
+      case Inherit::kZero: {
+        // MAP_INHERIT_ZERO: the child gets fresh zero-filled private memory.
+        auto n = clone_entry(e);
+        n->object = nullptr;
+        n->offset = 0;
+        n->aref = Aref{};
+        n->etype = UVM_ET_COPYONWRITE | UVM_ET_NEEDSCOPY;
+        n->sharing = Sharing::kPrivate;
+        child.insert(std::move(n));
+        break;
+      }
+    }
+  }
+  ppmap.update();
+  if (!error) uvm.cnt.forks++;
+  return error;
+}
+
+}  // namespace uvmsim

@@ -1,0 +1,21 @@
+// Map-level operations behind the system calls (uvm_map_protect,
+// uvm_map_inherit, uvm_map_advice, uvm_map_pageable, uvm_map_clean) and
+// uvmspace_fork. They take validated, page-aligned ranges and return an
+// errno (0 on success); argument checking lives in process.cpp.
+#pragma once
+
+#include "uvmsim/types.h"
+
+namespace uvmsim {
+
+class VmMap;
+
+int uvm_map_protect(VmMap& map, vaddr_t start, vaddr_t end, Prot prot);
+int uvm_map_inherit(VmMap& map, vaddr_t start, vaddr_t end, Inherit inherit);
+int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice);
+// mlock / munlock of [start, end).
+int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire);
+// uvmspace_fork: build child's map from parent's, entry by entry.
+int uvmspace_fork(VmMap& parent, VmMap& child);
+
+}  // namespace uvmsim

@@ -1,0 +1,122 @@
+#include "core/physmem.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "fmt/format.h"
+
+namespace uvmsim {
+
+StatusOr<std::unique_ptr<PhysMem>> PhysMem::Create(std::uint64_t npages) {
+  if (npages == 0 || npages > (1ull << 31))
+    return errno_status(EINVAL, fmt::format("physical memory of {} pages", npages));
+  std::unique_ptr<PhysMem> pm(new PhysMem());
+  const std::uint64_t bytes = npages << kPageShift;
+  pm->memfd_ = ::memfd_create("uvmsim-physmem", MFD_CLOEXEC);
+  if (pm->memfd_ < 0)
+    return errno_status(errno, fmt::format("memfd_create: {}", std::strerror(errno)));
+  if (::ftruncate(pm->memfd_, static_cast<off_t>(bytes)) != 0)
+    return errno_status(errno, fmt::format("ftruncate physmem: {}", std::strerror(errno)));
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, pm->memfd_, 0);
+  if (p == MAP_FAILED)
+    return errno_status(errno, fmt::format("mmap physmem: {}", std::strerror(errno)));
+  pm->base_ = static_cast<std::uint8_t*>(p);
+  pm->pages_.resize(npages);
+  for (std::uint32_t i = 0; i < npages; i++) {
+    Page* pg = &pm->pages_[i];
+    pg->index = i;
+    pm->insert_tail(pm->free_, pg);
+    pg->pqueue = PageQueue::kFree;
+  }
+  return pm;
+}
+
+PhysMem::~PhysMem() {
+  if (base_) ::munmap(base_, bytes());
+  if (memfd_ >= 0) ::close(memfd_);
+}
+
+PageList& PhysMem::list(PageQueue q) {
+  switch (q) {
+    case PageQueue::kFree: return free_;
+    case PageQueue::kActive: return active_;
+    default: return inactive_;
+  }
+}
+
+void PhysMem::insert_tail(PageList& l, Page* pg) {
+  pg->q_next = kNoPage;
+  pg->q_prev = l.tail;
+  if (l.tail != kNoPage) pages_[l.tail].q_next = pg->index;
+  else l.head = pg->index;
+  l.tail = pg->index;
+  l.count++;
+}
+
+void PhysMem::unlink(PageList& l, Page* pg) {
+  if (pg->q_prev != kNoPage) pages_[pg->q_prev].q_next = pg->q_next;
+  else l.head = pg->q_next;
+  if (pg->q_next != kNoPage) pages_[pg->q_next].q_prev = pg->q_prev;
+  else l.tail = pg->q_prev;
+  pg->q_prev = pg->q_next = kNoPage;
+  l.count--;
+}
+
+Page* PhysMem::alloc(bool zero) {
+  if (free_.head == kNoPage) return nullptr;
+  Page* pg = &pages_[free_.head];
+  unlink(free_, pg);
+  pg->pqueue = PageQueue::kNone;
+  pg->flags = PG_BUSY | PG_FAKE;
+  pg->mdattrs = 0;
+  pg->uobject = nullptr;
+  pg->uanon = nullptr;
+  pg->offset = 0;
+  if (zero) std::memset(data(pg), 0, kPageSize);
+  return pg;
+}
+
+void PhysMem::free(Page* pg) {
+  dequeue(pg);
+  pg->flags = 0;
+  pg->mdattrs = 0;
+  pg->uobject = nullptr;
+  pg->uanon = nullptr;
+  pg->offset = 0;
+  insert_tail(free_, pg);
+  pg->pqueue = PageQueue::kFree;
+}
+
+void PhysMem::dequeue(Page* pg) {
+  if (pg->pqueue == PageQueue::kNone) return;
+  unlink(list(pg->pqueue), pg);
+  pg->pqueue = PageQueue::kNone;
+}
+
+void PhysMem::activate(Page* pg) {
+  dequeue(pg);
+  if (pg->wire_count > 0) return;  // wired pages live on no queue
+  insert_tail(active_, pg);
+  pg->pqueue = PageQueue::kActive;
+}
+
+void PhysMem::deactivate(Page* pg) {
+  dequeue(pg);
+  if (pg->wire_count > 0) return;
+  insert_tail(inactive_, pg);
+  pg->pqueue = PageQueue::kInactive;
+}
+
+Page* PhysMem::first(PageQueue q) {
+  PageList& l = list(q);
+  return l.head == kNoPage ? nullptr : &pages_[l.head];
+}
+
+Page* PhysMem::next(Page* pg) {
+  return pg->q_next == kNoPage ? nullptr : &pages_[pg->q_next];
+}
+
+}  // namespace uvmsim

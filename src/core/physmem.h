@@ -1,0 +1,87 @@
+// Physical memory: one region of page frames and the page queues.
+//
+// The frames live in a memfd mapped MAP_SHARED into the host, so that the kvm
+// backend can register the very same memory as guest-physical memory: a
+// page's data lives in exactly one place, its frame. The soft backend uses
+// the same region.
+//
+// Queues (NetBSD's page queues): free, active, inactive. Every page is on
+// exactly one queue or on none (wired pages and pages in transit are on none).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/page.h"
+#include "uvmsim/status.h"
+
+namespace uvmsim {
+
+struct PageList {
+  std::uint32_t head = kNoPage;
+  std::uint32_t tail = kNoPage;
+  std::uint64_t count = 0;
+};
+
+class PhysMem {
+ public:
+  static StatusOr<std::unique_ptr<PhysMem>> Create(std::uint64_t npages);
+  ~PhysMem();
+  PhysMem(const PhysMem&) = delete;
+  PhysMem& operator=(const PhysMem&) = delete;
+
+  std::uint64_t npages() const { return pages_.size(); }
+  std::uint64_t free_count() const { return free_.count; }
+  std::uint64_t active_count() const { return active_.count; }
+  std::uint64_t inactive_count() const { return inactive_.count; }
+
+  Page* page(std::uint32_t index) { return &pages_[index]; }
+  const Page* page(std::uint32_t index) const { return &pages_[index]; }
+  // The page of physical address pa, or nullptr when pa is not a frame.
+  Page* page_at(paddr_t pa) {
+    std::uint64_t i = pa >> kPageShift;
+    return i < pages_.size() ? &pages_[i] : nullptr;
+  }
+  bool owns(const Page* pg) const {
+    return pg >= pages_.data() && pg < pages_.data() + pages_.size();
+  }
+
+  std::uint8_t* data(const Page* pg) { return base_ + (std::uint64_t(pg->index) << kPageShift); }
+  const std::uint8_t* data(const Page* pg) const {
+    return base_ + (std::uint64_t(pg->index) << kPageShift);
+  }
+
+  // uvm_pagealloc's frame part: takes a page off the free queue, PG_BUSY|PG_FAKE
+  // set, on no queue. nullptr when memory is exhausted (an error path, never
+  // a crash). zero: fill the frame with zeros.
+  Page* alloc(bool zero);
+  // Back to the free queue. The page must have no owner, no mappings, no loans.
+  void free(Page* pg);
+
+  // Queue moves (uvm_pageactivate / uvm_pagedeactivate / uvm_pagedequeue).
+  void activate(Page* pg);
+  void deactivate(Page* pg);
+  void dequeue(Page* pg);
+  // Iterate a queue: first page or nullptr, and the next.
+  Page* first(PageQueue q);
+  Page* next(Page* pg);
+
+  // For the kvm backend: the memfd and host mapping of the region.
+  int memfd() const { return memfd_; }
+  std::uint8_t* base() const { return base_; }
+  std::uint64_t bytes() const { return pages_.size() << kPageShift; }
+
+ private:
+  PhysMem() = default;
+  PageList& list(PageQueue q);
+  void insert_tail(PageList& l, Page* pg);
+  void unlink(PageList& l, Page* pg);
+
+  std::vector<Page> pages_;
+  PageList free_, active_, inactive_;
+  int memfd_ = -1;
+  std::uint8_t* base_ = nullptr;
+};
+
+}  // namespace uvmsim

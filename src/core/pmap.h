@@ -1,0 +1,147 @@
+// The pmap: the machine-dependent layer (NetBSD pmap(9)).
+//
+// One interface, two implementations that differ only in where page-table
+// pages live and how stale translations are invalidated:
+//   soft: tables in host memory, walked by the software MMU (soft_mmu.h);
+//   kvm:  tables in guest-physical memory, walked by the real CPU.
+// Both keep x86-64 4-level tables, so the table code, the PTE format and the
+// reverse map (pv entries: page -> every (pmap, va) that maps it) are shared
+// here; the implementations provide a PtMemory and an invalidation hook.
+//
+// Page-table pages are pmap overhead: they are not frames of the machine's
+// physical memory and are counted separately (uvmexp.ptpages). They are only
+// freed when the pmap is destroyed: a PDE never changes while a pmap lives,
+// which keeps invalidation to leaf PTEs (a PDE change needs a global flush on
+// the kvm platform — see docs/kvm.md).
+//
+// Referenced/modified: the MMU sets A/D bits in the PTEs; when a mapping goes
+// away they are harvested into the page's mdattrs, so is_referenced/
+// is_modified see both.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "core/pte.h"
+#include "uvmsim/status.h"
+#include "uvmsim/types.h"
+
+namespace uvmsim {
+
+struct Page;
+struct Uvm;
+class Pmap;
+
+struct PvEntry {
+  Pmap* pmap;
+  vaddr_t va;
+  PvEntry* next;
+};
+
+// Memory for page-table pages.
+class PtMemory {
+ public:
+  virtual ~PtMemory() = default;
+  // A zeroed table: its physical address (what a PDE points at).
+  virtual StatusOr<paddr_t> alloc_table() = 0;
+  virtual void free_table(paddr_t pa) = 0;
+  // The 512 entries of the table at pa.
+  virtual std::uint64_t* table(paddr_t pa) = 0;
+  virtual std::uint64_t tables_in_use() const = 0;
+};
+
+// pmap_enter flags
+enum : unsigned {
+  PMAP_WIRED = 0x1,
+  PMAP_CANFAIL = 0x2,
+};
+
+class Pmap {
+ public:
+  Pmap(Uvm& uvm, PtMemory& ptm);
+  virtual ~Pmap();
+  Pmap(const Pmap&) = delete;
+  Pmap& operator=(const Pmap&) = delete;
+
+  // Allocate the root table. Called once by the factory.
+  Status init();
+
+  // pmap_enter: map va -> pg with prot, replacing any previous mapping of va.
+  // Returns 0 or ENOMEM (no memory for a page-table page).
+  int enter(vaddr_t va, Page* pg, Prot prot, unsigned flags);
+  // pmap_remove: unmap [sva, eva).
+  void remove(vaddr_t sva, vaddr_t eva);
+  // pmap_protect: reduce the protection of the mappings in [sva, eva).
+  void protect(vaddr_t sva, vaddr_t eva, Prot prot);
+  // pmap_unwire: the mapping at va is no longer wired.
+  void unwire(vaddr_t va);
+  // pmap_extract: the page mapped at va and the mapping's protection.
+  bool extract(vaddr_t va, Page** pg, Prot* prot, bool* wired = nullptr) const;
+  // pmap_update: apply batched invalidations.
+  void update();
+
+  // --- page-level operations through the reverse map ---
+  // pmap_page_protect: lower every mapping of pg to prot (none: remove them).
+  static void page_protect(Page* pg, Prot prot);
+  static bool is_referenced(const Page* pg);
+  static bool clear_referenced(Page* pg);  // returns the old value
+  static bool is_modified(const Page* pg);
+  static bool clear_modified(Page* pg);
+  static int mapping_count(const Page* pg);
+
+  paddr_t root() const { return root_; }
+  std::uint64_t resident_count() const { return resident_; }
+  std::uint64_t wired_count() const { return wired_; }
+  PtMemory& ptm() { return ptm_; }
+  Uvm& uvm() { return uvm_; }
+
+  // The leaf PTE for va, or nullptr when a level is missing.
+  std::uint64_t* pte(vaddr_t va) const;
+
+  // Every present leaf mapping: f(va, pte). For the invariant checker.
+  template <typename F>
+  void for_each_mapping(F&& f) const {
+    walk_level(root_, 4, 0, f);
+  }
+
+ protected:
+  // A translation of va (old PTE value) may be cached: invalidate it at the
+  // next update(). The default just counts; backends with a TLB override.
+  virtual void invalidate(vaddr_t va, std::uint64_t oldpte);
+  virtual void flush_invalidations() {}
+
+ private:
+  std::uint64_t* pte_alloc(vaddr_t va, int* err);
+  void remove_pte(vaddr_t va, std::uint64_t* ptep);
+  static void pv_insert(Page* pg, Pmap* pmap, vaddr_t va);
+  static void pv_remove(Page* pg, Pmap* pmap, vaddr_t va);
+  static void harvest(Page* pg, std::uint64_t pte);
+
+  template <typename F>
+  void walk_level(paddr_t table, int level, vaddr_t base, F& f) const {
+    std::uint64_t* t = ptm_.table(table);
+    for (int i = 0; i < 512; i++) {
+      std::uint64_t e = t[i];
+      if (!(e & PTE_P)) continue;
+      vaddr_t va = base | (static_cast<vaddr_t>(i) << (12 + 9 * (level - 1)));
+      if (level == 1) f(va, e);
+      else walk_level(e & PTE_FRAME, level - 1, va, f);
+    }
+  }
+
+  Uvm& uvm_;
+  PtMemory& ptm_;
+  paddr_t root_ = 0;
+  std::uint64_t resident_ = 0;
+  std::uint64_t wired_ = 0;
+};
+
+// Builds the pmaps of one machine (soft or kvm).
+class PmapFactory {
+ public:
+  virtual ~PmapFactory() = default;
+  virtual StatusOr<std::unique_ptr<Pmap>> create(Uvm& uvm) = 0;
+  virtual PtMemory& ptm() = 0;
+};
+
+}  // namespace uvmsim

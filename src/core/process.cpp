@@ -1,0 +1,228 @@
+// Process: argument checking for the system calls, then the map operations.
+// Every error is an errno status and leaves the address space unchanged.
+#include "uvmsim/process.h"
+
+#include <cerrno>
+
+#include "core/map_ops.h"
+#include "core/soft_pmap.h"
+#include "core/uvm.h"
+#include "core/vmspace.h"
+#include "fmt/format.h"
+#include "pagers/aobj.h"
+#include "uvmsim/machine.h"
+
+namespace uvmsim {
+
+std::string_view to_string(Outcome o) {
+  switch (o) {
+    case Outcome::kOk: return "ok";
+    case Outcome::kSigsegv: return "SIGSEGV";
+    case Outcome::kSigbus: return "SIGBUS";
+    case Outcome::kNoMem: return "ENOMEM";
+  }
+  return "?";
+}
+
+Process::Process(Machine& m, int pid, std::string name)
+    : machine_(m), pid_(pid), name_(std::move(name)) {}
+
+Process::~Process() = default;
+
+int Process::pid() const { return pid_; }
+const std::string& Process::name() const { return name_; }
+bool Process::alive() const { return vm_ != nullptr; }
+Machine& Process::machine() const { return machine_; }
+
+namespace {
+
+Status dead(const Process& p) {
+  return absl::FailedPreconditionError(
+      fmt::format("process {} ({}) has exited", p.pid(), p.name()));
+}
+
+// Range checks shared by the mapping calls: [addr, addr+len) after rounding
+// len up must lie in user space without wrapping.
+Status check_range(vaddr_t addr, vsize_t len, vaddr_t* end, const char* what) {
+  if (addr & kPageMask) return errno_status(EINVAL, fmt::format("{}: address {:#x} not page-aligned", what, addr));
+  const vsize_t rlen = round_page(len);
+  if (rlen < len || addr + rlen < addr)
+    return errno_status(EINVAL, fmt::format("{}: {:#x}+{:#x} overflows", what, addr, len));
+  if (len > 0 && (addr < kUserMin || addr + rlen > kUserMax))
+    return errno_status(EINVAL, fmt::format("{}: [{:#x}, {:#x}) outside user space", what, addr, addr + rlen));
+  *end = addr + rlen;
+  return absl::OkStatus();
+}
+
+Status from_errno(int err, const char* what, vaddr_t addr, vaddr_t end) {
+  if (err == 0) return absl::OkStatus();
+  return errno_status(err, fmt::format("{} [{:#x}, {:#x})", what, addr, end));
+}
+
+}  // namespace
+
+StatusOr<vaddr_t> Process::mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sharing,
+                                MmapFlags flags) {
+  if (!alive()) return dead(*this);
+  if (len == 0) return errno_status(EINVAL, "mmap: zero length");
+  if (prot & ~kProtAll) return errno_status(EINVAL, fmt::format("mmap: bad protection {:#x}", prot));
+  if (!flags.fixed) addr = trunc_page(addr);
+  vaddr_t end;
+  if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
+    if (flags.fixed || round_page(len) < len) return s;
+    addr = kUserMin;  // a hint outside user space is just a bad hint
+    if (Status s2 = check_range(addr, len, &end, "mmap"); !s2.ok()) return s2;
+  }
+  const vsize_t rlen = end - addr;
+  VmMap& map = *vm_->map;
+  if (!flags.fixed) {
+    if (!map.find_space(addr, rlen, &addr))
+      return errno_status(ENOMEM, fmt::format("mmap: no room for {:#x} bytes", rlen));
+    end = addr + rlen;
+  } else {
+    map.unmap(addr, end);  // MAP_FIXED replaces whatever was there
+  }
+  auto e = std::make_unique<MapEntry>();
+  e->start = addr;
+  e->end = end;
+  e->protection = prot;
+  e->max_protection = kProtAll;
+  e->sharing = sharing;
+  if (sharing == Sharing::kPrivate) {
+    // Zero-fill on demand: no object; the first fault makes the amap.
+    e->etype = UVM_ET_COPYONWRITE | UVM_ET_NEEDSCOPY;
+    e->inheritance = Inherit::kCopy;
+  } else {
+    // Shared anonymous memory is an aobj that every sharer refers to.
+    e->object = Aobj::create(machine_.uvm(), rlen);
+    e->inheritance = Inherit::kShare;
+  }
+  MapEntry* ins = map.insert(std::move(e));
+  map.try_merge(ins);
+  return addr;
+}
+
+Status Process::munmap(vaddr_t addr, vsize_t len) {
+  if (!alive()) return dead(*this);
+  vaddr_t end;
+  if (Status s = check_range(addr, len, &end, "munmap"); !s.ok()) return s;
+  vm_->map->unmap(addr, end);
+  return absl::OkStatus();
+}
+
+Status Process::mprotect(vaddr_t addr, vsize_t len, Prot prot) {
+  if (!alive()) return dead(*this);
+  vaddr_t end;
+  if (Status s = check_range(addr, len, &end, "mprotect"); !s.ok()) return s;
+  if (prot & ~kProtAll) return errno_status(EINVAL, fmt::format("mprotect: bad protection {:#x}", prot));
+  if (len == 0) return absl::OkStatus();
+  return from_errno(uvm_map_protect(*vm_->map, addr, end, prot), "mprotect", addr, end);
+}
+
+Status Process::minherit(vaddr_t addr, vsize_t len, Inherit inherit) {
+  if (!alive()) return dead(*this);
+  vaddr_t end;
+  if (Status s = check_range(addr, len, &end, "minherit"); !s.ok()) return s;
+  return from_errno(uvm_map_inherit(*vm_->map, addr, end, inherit), "minherit", addr, end);
+}
+
+Status Process::madvise(vaddr_t addr, vsize_t len, Madvise advice) {
+  if (!alive()) return dead(*this);
+  vaddr_t end;
+  if (Status s = check_range(addr, len, &end, "madvise"); !s.ok()) return s;
+  return from_errno(uvm_map_advice(*vm_->map, addr, end, advice), "madvise", addr, end);
+}
+
+Status Process::mlock(vaddr_t addr, vsize_t len) {
+  if (!alive()) return dead(*this);
+  // mlock rounds the address down and the length up (POSIX allows it).
+  const vaddr_t start = trunc_page(addr);
+  if (addr + len < addr) return errno_status(EINVAL, "mlock: range overflows");
+  len += addr - start;
+  vaddr_t end;
+  if (Status s = check_range(start, len, &end, "mlock"); !s.ok()) return s;
+  if (len == 0) return absl::OkStatus();
+  return from_errno(uvm_map_pageable(*vm_->map, start, end, true), "mlock", start, end);
+}
+
+Status Process::munlock(vaddr_t addr, vsize_t len) {
+  if (!alive()) return dead(*this);
+  const vaddr_t start = trunc_page(addr);
+  if (addr + len < addr) return errno_status(EINVAL, "munlock: range overflows");
+  len += addr - start;
+  vaddr_t end;
+  if (Status s = check_range(start, len, &end, "munlock"); !s.ok()) return s;
+  if (len == 0) return absl::OkStatus();
+  return from_errno(uvm_map_pageable(*vm_->map, start, end, false), "munlock", start, end);
+}
+
+namespace {
+
+StatusOr<AccessResult> do_access(Process& p, VmSpace* vm, const AccessRequest& req) {
+  if (!vm) return dead(p);
+  if (req.va + req.len < req.va)
+    return errno_status(EINVAL, fmt::format("access {:#x}+{:#x} overflows", req.va, req.len));
+  if (req.len == 0) {
+    AccessResult r;
+    r.hash = kFnvOffset;
+    return r;
+  }
+  return p.machine().uvm().accessor->access(*vm, req);
+}
+
+}  // namespace
+
+StatusOr<AccessResult> Process::read(vaddr_t addr, std::span<std::uint8_t> out) {
+  return do_access(*this, vm_.get(), {AccessOp::kRead, addr, out.size(), out.data()});
+}
+
+StatusOr<AccessResult> Process::write(vaddr_t addr, std::span<const std::uint8_t> data) {
+  AccessRequest req{AccessOp::kWrite, addr, data.size()};
+  req.in = data.data();
+  return do_access(*this, vm_.get(), req);
+}
+
+StatusOr<AccessResult> Process::fill(vaddr_t addr, vsize_t len, std::uint8_t byte) {
+  AccessRequest req{AccessOp::kFill, addr, len};
+  req.byte = byte;
+  return do_access(*this, vm_.get(), req);
+}
+
+StatusOr<AccessResult> Process::sum(vaddr_t addr, vsize_t len) {
+  return do_access(*this, vm_.get(), {AccessOp::kSum, addr, len});
+}
+
+StatusOr<Process*> Process::fork(std::string child_name) {
+  if (!alive()) return dead(*this);
+  auto child = machine_.spawn(std::move(child_name));
+  if (!child.ok()) return child.status();
+  int err = uvmspace_fork(*vm_->map, *(*child)->vm_->map);
+  if (err != 0) {
+    (void)(*child)->exit();
+    return errno_status(err, "fork: out of memory copying the address space");
+  }
+  return *child;
+}
+
+Status Process::exit() {
+  if (!alive()) return dead(*this);
+  vm_->map.reset();   // unmaps everything
+  vm_->pmap.reset();  // frees the page tables
+  vm_.reset();
+  return absl::OkStatus();
+}
+
+std::vector<MappingInfo> Process::mappings() const {
+  std::vector<MappingInfo> out;
+  if (!vm_) return out;
+  vm_->map->for_each([&](const MapEntry& e) {
+    out.push_back(MappingInfo{e.start, e.end, e.protection, e.max_protection, e.inheritance,
+                              e.advice, e.sharing, e.wired_count > 0, e.needs_copy(),
+                              e.aref.ar_amap != nullptr, e.object != nullptr});
+  });
+  return out;
+}
+
+std::uint64_t Process::resident_pages() const { return vm_ ? vm_->pmap->resident_count() : 0; }
+
+}  // namespace uvmsim

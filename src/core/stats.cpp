@@ -1,0 +1,25 @@
+#include "uvmsim/stats.h"
+
+#include "fmt/format.h"
+
+namespace uvmsim {
+
+std::string UvmExp::to_string() const {
+  std::string out;
+  for_each([&](const char* name, std::uint64_t v, const char*) {
+    out += fmt::format("{} {}\n", name, v);
+  });
+  return out;
+}
+
+std::string UvmExp::to_json() const {
+  std::string out = "{";
+  bool first = true;
+  for_each([&](const char* name, std::uint64_t v, const char*) {
+    out += fmt::format("{}\"{}\": {}", first ? "" : ", ", name, v);
+    first = false;
+  });
+  return out + "}";
+}
+
+}  // namespace uvmsim

@@ -1,0 +1,52 @@
+// struct Uvm: the VM system's global state for one simulated machine — what
+// NetBSD keeps in globals (uvmexp, the page queues, the amap list, the pmap
+// module). Everything in the model reaches it by reference; two machines in
+// one process share nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "core/physmem.h"
+#include "core/pmap.h"
+#include "uvmsim/machine.h"
+#include "uvmsim/stats.h"
+
+namespace uvmsim {
+
+struct Amap;
+class UvmObject;
+class Process;
+class MmuAccessor;
+
+struct Uvm {
+  MachineConfig config;
+  Backend backend = Backend::kSoft;
+  std::unique_ptr<PhysMem> pm;
+  UvmExp cnt;  // event counters (gauges are filled in by Machine::stats)
+
+  absl::flat_hash_set<Amap*> amaps;        // amap_list
+  absl::flat_hash_set<UvmObject*> objects; // live objects (checker, swap-off)
+  std::uint64_t nanons = 0;
+
+  std::unique_ptr<PmapFactory> pmaps;
+  std::unique_ptr<MmuAccessor> accessor;
+  std::vector<std::unique_ptr<Process>> procs;
+  int next_pid = 1;
+
+  // Test hook: the next N amap allocations fail (as kmem_alloc(KM_NOSLEEP)
+  // could), to exercise the error paths of amap_copy / amap_extend.
+  int fail_amap_allocs = 0;
+
+  // uvm_pagealloc: a free frame, zeroed or not; owner set by the caller.
+  // nullptr when memory is exhausted.
+  Page* pagealloc(bool zero) {
+    Page* pg = pm->alloc(zero);
+    if (pg && zero) cnt.zeropages++;
+    return pg;
+  }
+};
+
+}  // namespace uvmsim

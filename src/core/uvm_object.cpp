@@ -1,0 +1,46 @@
+#include "core/uvm_object.h"
+
+#include <vector>
+
+#include "core/page.h"
+#include "core/pmap.h"
+#include "core/uvm.h"
+
+namespace uvmsim {
+
+UvmObject::UvmObject(Uvm& u) : uvm(u) { uvm.objects.insert(this); }
+
+UvmObject::~UvmObject() { uvm.objects.erase(this); }
+
+Page* UvmObject::find_page(voff_t offset) const {
+  auto it = memq.find(offset);
+  return it == memq.end() ? nullptr : it->second;
+}
+
+void UvmObject::insert_page(Page* pg, voff_t offset) {
+  pg->uobject = this;
+  pg->offset = offset;
+  pg->flags |= PG_TABLED;
+  memq[offset] = pg;
+}
+
+void UvmObject::remove_page(Page* pg) {
+  memq.erase(pg->offset);
+  pg->uobject = nullptr;
+  pg->flags &= ~PG_TABLED;
+}
+
+void UvmObject::free_pages(voff_t start, voff_t end) {
+  // Collect first: erasing from a B-tree invalidates its iterators.
+  std::vector<Page*> victims;
+  for (auto it = memq.lower_bound(start); it != memq.end() && it->first < end; ++it)
+    victims.push_back(it->second);
+  for (Page* pg : victims) {
+    Pmap::page_protect(pg, kProtNone);
+    remove_page(pg);
+    pg->wire_count = 0;
+    uvm.pm->free(pg);
+  }
+}
+
+}  // namespace uvmsim

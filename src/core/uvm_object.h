@@ -1,0 +1,72 @@
+// struct uvm_object and its pager operations (struct uvm_pagerops).
+//
+// An object is a source of pages addressed by offset: anonymous memory shared
+// between processes (aobj), a file (vnode), a device. The object keeps its
+// resident pages in `memq` (offset -> page); the pager fetches missing pages
+// (get) and writes dirty ones back (put).
+//
+// The pager interface is the modern one (seed README): errno-style results and
+// a range put. Pagers see pages and objects, never maps.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/container/btree_map.h"
+#include "uvmsim/types.h"
+
+namespace uvmsim {
+
+struct Page;
+struct Uvm;
+
+// pgo_get flags
+enum : int {
+  PGO_LOCKED = 0x01,  // resident pages only: no allocation, no I/O (fault-ahead)
+};
+
+// pgo_put flags
+enum : int {
+  PGO_CLEANIT = 0x01,     // write dirty pages back
+  PGO_SYNCIO = 0x02,      // ... synchronously
+  PGO_DEACTIVATE = 0x04,  // move pages to the inactive queue
+  PGO_FREE = 0x08,        // free pages (after cleaning if PGO_CLEANIT)
+  PGO_ALLPAGES = 0x10,    // ignore start/end: the whole object
+};
+
+class UvmObject {
+ public:
+  explicit UvmObject(Uvm& uvm);
+  virtual ~UvmObject();
+  UvmObject(const UvmObject&) = delete;
+  UvmObject& operator=(const UvmObject&) = delete;
+
+  // --- pager operations ---
+  // pgo_reference: a new map entry refers to the object.
+  virtual void reference() { uo_refs++; }
+  // pgo_detach: a map entry stopped referring to it. At the last reference
+  // the object releases its pages and (for most pagers) deletes itself.
+  virtual void detach() = 0;
+  // pgo_get: the page at `offset` (page-aligned), resident and not busy, in
+  // *pgp. With PGO_LOCKED only a resident page is returned (else ENOENT).
+  // Errors: ENOMEM (no free page), EFAULT/EINVAL (offset past the object:
+  // the fault handler turns these into SIGBUS), EIO.
+  virtual int get(voff_t offset, Page** pgp, int flags) = 0;
+  // pgo_put: clean / deactivate / free pages in [start, end).
+  virtual int put(voff_t start, voff_t end, int flags) = 0;
+  // A short name of the pager ("aobj", "vnode").
+  virtual const char* kind() const = 0;
+
+  // --- resident pages ---
+  Page* find_page(voff_t offset) const;
+  void insert_page(Page* pg, voff_t offset);  // takes ownership (uobject/offset)
+  void remove_page(Page* pg);                 // drops ownership
+  // Remove every mapping of and free the resident pages in [start, end);
+  // pages that are loaned out are left to their borrowers (loan issue).
+  void free_pages(voff_t start, voff_t end);
+
+  Uvm& uvm;
+  int uo_refs = 1;
+  absl::btree_map<voff_t, Page*> memq;
+};
+
+}  // namespace uvmsim

@@ -1,0 +1,189 @@
+#include "core/vm_map.h"
+
+#include "core/fault.h"
+#include "core/pmap.h"
+#include "core/uvm.h"
+#include "core/uvm_object.h"
+
+namespace uvmsim {
+
+VmMap::VmMap(Uvm& uvm, Pmap& pmap) : uvm_(uvm), pmap_(pmap) {}
+
+VmMap::~VmMap() { unmap(0, kUserMax); }
+
+MapEntry* VmMap::lookup(vaddr_t va) {
+  if (hint_ && hint_->start <= va && va < hint_->end) return hint_;
+  auto it = entries_.upper_bound(va);
+  if (it == entries_.begin()) return nullptr;
+  --it;
+  MapEntry* e = it->second.get();
+  if (va < e->end) {
+    hint_ = e;
+    return e;
+  }
+  return nullptr;
+}
+
+MapEntry* VmMap::lookup_or_next(vaddr_t va) {
+  auto it = entries_.upper_bound(va);
+  if (it != entries_.begin()) {
+    auto p = std::prev(it);
+    if (va < p->second->end) return p->second.get();
+  }
+  return it == entries_.end() ? nullptr : it->second.get();
+}
+
+MapEntry* VmMap::next(const MapEntry* e) {
+  auto it = entries_.upper_bound(e->start);
+  return it == entries_.end() ? nullptr : it->second.get();
+}
+
+MapEntry* VmMap::prev(const MapEntry* e) {
+  auto it = entries_.lower_bound(e->start);
+  if (it == entries_.begin()) return nullptr;
+  return std::prev(it)->second.get();
+}
+
+MapEntry* VmMap::first() {
+  return entries_.empty() ? nullptr : entries_.begin()->second.get();
+}
+
+// uvm_map_clip_start: e becomes [va, end); a new entry takes [start, va).
+void VmMap::clip_start(MapEntry* e, vaddr_t va) {
+  if (va <= e->start || va >= e->end) return;
+  auto front = std::make_unique<MapEntry>(*e);
+  front->end = va;
+  const vaddr_t adj = va - e->start;
+  if (e->object) {
+    e->offset += adj;
+    e->object->reference();
+  }
+  if (e->aref.ar_amap) amap_splitref(&front->aref, &e->aref, adj);
+  auto it = entries_.find(e->start);
+  std::unique_ptr<MapEntry> self = std::move(it->second);
+  entries_.erase(it);
+  e->start = va;
+  entries_.emplace(va, std::move(self));
+  entries_.emplace(front->start, std::move(front));
+  uvm_.cnt.map_clips++;
+}
+
+// uvm_map_clip_end: e becomes [start, va); a new entry takes [va, end).
+void VmMap::clip_end(MapEntry* e, vaddr_t va) {
+  if (va <= e->start || va >= e->end) return;
+  auto back = std::make_unique<MapEntry>(*e);
+  back->start = va;
+  const vaddr_t adj = va - e->start;
+  if (e->object) {
+    back->offset += adj;
+    e->object->reference();
+  }
+  if (e->aref.ar_amap) amap_splitref(&e->aref, &back->aref, adj);
+  e->end = va;
+  entries_.emplace(va, std::move(back));
+  uvm_.cnt.map_clips++;
+}
+
+MapEntry* VmMap::insert(std::unique_ptr<MapEntry> e) {
+  MapEntry* raw = e.get();
+  entries_.emplace(raw->start, std::move(e));
+  return raw;
+}
+
+namespace {
+
+// Two entries can become one: private anonymous memory with equal attributes.
+bool mergeable(const MapEntry* a, const MapEntry* b) {
+  return a->end == b->start && !a->object && !b->object && a->cow() && b->cow() &&
+         a->protection == b->protection && a->max_protection == b->max_protection &&
+         a->inheritance == b->inheritance && a->advice == b->advice &&
+         a->sharing == b->sharing && a->wired_count == 0 && b->wired_count == 0;
+}
+
+bool amap_extendable(const MapEntry* e) {
+  return e->aref.ar_amap && !e->needs_copy() && e->aref.ar_amap->am_ref == 1;
+}
+
+}  // namespace
+
+MapEntry* VmMap::try_merge(MapEntry* e) {
+  if (e->aref.ar_amap || e->object) return e;  // only fresh anonymous entries
+  if (MapEntry* p = prev(e); p && mergeable(p, e)) {
+    bool ok = false;
+    if (!p->aref.ar_amap && p->needs_copy() && e->needs_copy()) ok = true;
+    else if (amap_extendable(p) && e->needs_copy())
+      ok = amap_extend(p, e->size(), AMAP_EXTEND_FORWARDS);
+    if (ok) {
+      const vaddr_t end = e->end;
+      entries_.erase(e->start);
+      if (hint_ == e) hint_ = nullptr;
+      p->end = end;
+      uvm_.cnt.map_entries_merged++;
+      e = p;
+    }
+  }
+  if (MapEntry* n = next(e); n && mergeable(e, n) && !e->aref.ar_amap) {
+    bool ok = false;
+    if (!n->aref.ar_amap && n->needs_copy() && e->needs_copy()) ok = true;
+    else if (amap_extendable(n) && e->needs_copy())
+      ok = amap_extend(n, e->size(), AMAP_EXTEND_BACKWARDS);
+    if (ok) {
+      // n absorbs e: n is re-keyed at e's start.
+      const vaddr_t start = e->start;
+      entries_.erase(start);
+      if (hint_ == e) hint_ = nullptr;
+      auto it = entries_.find(n->start);
+      std::unique_ptr<MapEntry> self = std::move(it->second);
+      entries_.erase(it);
+      n->start = start;
+      entries_.emplace(start, std::move(self));
+      uvm_.cnt.map_entries_merged++;
+      e = n;
+    }
+  }
+  return e;
+}
+
+void VmMap::remove_entry(MapEntry* e) {
+  if (e->wired_count > 0) {
+    uvm_fault_unwire(*this, e->start, e->end);
+    e->wired_count = 0;
+  }
+  pmap_.remove(e->start, e->end);
+  if (e->aref.ar_amap) amap_unref(e->aref.ar_amap, e->aref.ar_pageoff, e->npages(), false);
+  if (e->object) e->object->detach();
+  if (hint_ == e) hint_ = nullptr;
+  entries_.erase(e->start);
+}
+
+void VmMap::unmap(vaddr_t start, vaddr_t end) {
+  for_range(start, end, [this](MapEntry* e) { remove_entry(e); });
+  pmap_.update();
+}
+
+bool VmMap::covered(vaddr_t start, vaddr_t end) {
+  vaddr_t at = start;
+  for (MapEntry* e = lookup(start); e && at < end; e = next(e)) {
+    if (e->start > at) return false;
+    at = e->end;
+  }
+  return at >= end;
+}
+
+bool VmMap::any(vaddr_t start, vaddr_t end) {
+  MapEntry* e = lookup_or_next(start);
+  return e && e->start < end;
+}
+
+bool VmMap::find_space(vaddr_t hint, vsize_t len, vaddr_t* out) {
+  vaddr_t at = hint < kUserMin ? kUserMin : trunc_page(hint);
+  for (MapEntry* e = lookup_or_next(at); e; e = next(e)) {
+    if (at + len <= e->start) break;
+    if (e->end > at) at = e->end;
+  }
+  if (at + len > kUserMax || at + len < at) return false;
+  *out = at;
+  return true;
+}
+
+}  // namespace uvmsim
