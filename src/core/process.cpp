@@ -71,7 +71,8 @@ StatusOr<vaddr_t> Process::mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sh
   if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
     if (flags.fixed || round_page(len) < len) return s;
     addr = kUserMin;  // a hint outside user space is just a bad hint
-    if (Status s2 = check_range(addr, len, &end, "mmap"); !s2.ok()) return s2;
+    if (Status s2 = check_range(addr, len, &end, "mmap"); !s2.ok())
+      return errno_status(ENOMEM, fmt::format("mmap: {:#x} bytes do not fit in user space", len));
   }
   const vsize_t rlen = end - addr;
   VmMap& map = *vm_->map;

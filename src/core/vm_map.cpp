@@ -176,14 +176,20 @@ bool VmMap::any(vaddr_t start, vaddr_t end) {
 }
 
 bool VmMap::find_space(vaddr_t hint, vsize_t len, vaddr_t* out) {
-  vaddr_t at = hint < kUserMin ? kUserMin : trunc_page(hint);
-  for (MapEntry* e = lookup_or_next(at); e; e = next(e)) {
-    if (at + len <= e->start) break;
-    if (e->end > at) at = e->end;
+  // First fit at or above the hint; then, like a kernel's top-down retry,
+  // anywhere from the bottom of user space.
+  for (vaddr_t from : {hint < kUserMin ? kUserMin : trunc_page(hint), kUserMin}) {
+    vaddr_t at = from;
+    for (MapEntry* e = lookup_or_next(at); e; e = next(e)) {
+      if (at + len <= e->start) break;
+      if (e->end > at) at = e->end;
+    }
+    if (at + len <= kUserMax && at + len >= at) {
+      *out = at;
+      return true;
+    }
   }
-  if (at + len > kUserMax || at + len < at) return false;
-  *out = at;
-  return true;
+  return false;
 }
 
 }  // namespace uvmsim

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what building uvmsim needs on Debian 12, if it is missing:
+# the compiler, CMake, Ninja and the -dev packages (Abseil, fmt, Catch2 v2).
+set -euo pipefail
+pkgs=(g++ make cmake ninja-build pkg-config libabsl-dev libfmt-dev catch2)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "uvmsim: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+fi

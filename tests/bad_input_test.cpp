@@ -1,0 +1,151 @@
+// Bad input gets an error value and leaves the state intact.
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+
+#include "helpers.h"
+
+using namespace uvmsim;
+using namespace uvmsim::test;
+
+namespace {
+constexpr vaddr_t A = 0x10000000;
+
+// A process with one written mapping, to show that failures change nothing.
+struct Fixture {
+  std::unique_ptr<Machine> m = make_machine();
+  Process* p = spawn(*m, "p");
+  Fixture() {
+    REQUIRE(p->mmap(A, 4 * kPageSize, RW, Sharing::kPrivate).ok());
+    write_str(p, A, "keep me");
+  }
+  void intact() {
+    CHECK(read_str(p, A, 7) == "keep me");
+    auto maps = p->mappings();
+    REQUIRE(maps.size() == 1);
+    CHECK(maps[0].start == A);
+    CHECK(maps[0].end == A + 4 * kPageSize);
+    CHECK(maps[0].prot == RW);
+    CHECK_INVARIANTS(*m);
+  }
+};
+}  // namespace
+
+TEST_CASE("machine config errors", "[bad-input]") {
+  MachineConfig cfg;
+  cfg.mem_bytes = 4096;
+  auto m = Machine::Create(cfg);
+  REQUIRE_FALSE(m.ok());
+  CHECK(errno_of(m.status()) == EINVAL);
+  cfg.mem_bytes = 1ull << 50;
+  CHECK(errno_of(Machine::Create(cfg).status()) == EINVAL);
+  cfg.mem_bytes = 16 << 20;
+  cfg.backend = Backend::kKvm;  // not wired to the model yet: a clear error
+  auto k = Machine::Create(cfg);
+  REQUIRE_FALSE(k.ok());
+  CHECK(k.status().message().find("kvm") != std::string_view::npos);
+}
+
+TEST_CASE("unaligned addresses and zero lengths", "[bad-input]") {
+  Fixture f;
+  CHECK(errno_of(f.p->mmap(A + 1, kPageSize, RW, Sharing::kPrivate).status()) == EINVAL);
+  CHECK(errno_of(f.p->mmap(A, 0, RW, Sharing::kPrivate).status()) == EINVAL);
+  CHECK(errno_of(f.p->munmap(A + 10, kPageSize)) == EINVAL);
+  CHECK(errno_of(f.p->mprotect(A + 10, kPageSize, R)) == EINVAL);
+  CHECK(errno_of(f.p->minherit(A + 10, kPageSize, Inherit::kNone)) == EINVAL);
+  CHECK(errno_of(f.p->madvise(A + 10, kPageSize, Madvise::kFree)) == EINVAL);
+  CHECK(errno_of(f.p->mmap(A, kPageSize, 0x40, Sharing::kPrivate).status()) == EINVAL);
+  // Zero-length operations other than mmap do nothing and succeed.
+  REQUIRE_OK(f.p->munmap(A, 0));
+  REQUIRE_OK(f.p->mprotect(A, 0, kProtNone));
+  f.intact();
+}
+
+TEST_CASE("address + length overflow and ranges outside user space", "[bad-input]") {
+  Fixture f;
+  const vaddr_t top = ~0ull & ~kPageMask;
+  CHECK(errno_of(f.p->mmap(top, 2 * kPageSize, RW, Sharing::kPrivate).status()) == EINVAL);
+  CHECK(errno_of(f.p->munmap(top, 2 * kPageSize)) == EINVAL);
+  CHECK(errno_of(f.p->mprotect(A, ~0ull - 5, R)) == EINVAL);
+  CHECK(errno_of(f.p->mlock(A, ~0ull - 5)) == EINVAL);
+  CHECK(errno_of(f.p->mmap(kUserMax, kPageSize, RW, Sharing::kPrivate).status()) == EINVAL);
+  CHECK(errno_of(f.p->mmap(kUserMax - kPageSize, 2 * kPageSize, RW, Sharing::kPrivate).status()) == EINVAL);
+  CHECK(errno_of(f.p->mmap(0, kPageSize, RW, Sharing::kPrivate).status()) == EINVAL);
+  std::vector<std::uint8_t> buf(16);
+  CHECK(errno_of(f.p->read(~0ull - 4, buf).status()) == EINVAL);
+  CHECK(errno_of(f.p->fill(A, ~0ull, 1).status()) == EINVAL);
+  // A read of a kernel-half address is a SIGSEGV for the process, not an error.
+  auto r = f.p->read(0xffff800000000000ull, buf);
+  REQUIRE(r.ok());
+  CHECK(r->outcome == Outcome::kSigsegv);
+  f.intact();
+}
+
+TEST_CASE("holes and protection limits are errors that change nothing", "[bad-input]") {
+  Fixture f;
+  // mprotect spanning a hole: ENOMEM, and the mapped part is not changed.
+  CHECK(errno_of(f.p->mprotect(A, 8 * kPageSize, R)) == ENOMEM);
+  CHECK(errno_of(f.p->mprotect(A + 0x100000, kPageSize, R)) == ENOMEM);
+  CHECK(errno_of(f.p->mlock(A, 8 * kPageSize)) == ENOMEM);
+  CHECK(errno_of(f.p->munlock(A + 0x100000, kPageSize)) == ENOMEM);
+  CHECK(f.m->stats().wired == 0);
+  // munmap of nothing succeeds.
+  REQUIRE_OK(f.p->munmap(A + 0x100000, kPageSize));
+  f.intact();
+}
+
+TEST_CASE("non-fixed mmap finds space; no room is ENOMEM", "[bad-input][mmap]") {
+  Fixture f;
+  auto a = f.p->mmap(A, kPageSize, RW, Sharing::kPrivate, MmapFlags{.fixed = false});
+  REQUIRE(a.ok());
+  CHECK(*a == A + 4 * kPageSize);  // first gap at or above the hint
+  auto big = f.p->mmap(A, kUserMax, RW, Sharing::kPrivate, MmapFlags{.fixed = false});
+  CHECK(errno_of(big.status()) == ENOMEM);
+  // Fits in user space, but not around the existing mapping.
+  auto big2 = f.p->mmap(A, kUserMax - kUserMin - kPageSize, RW, Sharing::kPrivate, MmapFlags{.fixed = false});
+  CHECK(errno_of(big2.status()) == ENOMEM);
+  CHECK_INVARIANTS(*f.m);
+}
+
+TEST_CASE("operations on an exited process", "[bad-input][exit]") {
+  Fixture f;
+  REQUIRE_OK(f.p->exit());
+  CHECK(f.p->exit().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(f.p->mmap(A, kPageSize, RW, Sharing::kPrivate).status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(f.p->munmap(A, kPageSize).code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(f.p->mprotect(A, kPageSize, R).code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(f.p->fork().status().code() == absl::StatusCode::kFailedPrecondition);
+  std::vector<std::uint8_t> buf(4);
+  CHECK(f.p->read(A, buf).status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(f.p->mappings().empty());
+  CHECK_INVARIANTS(*f.m);
+}
+
+TEST_CASE("running out of physical memory is an error path", "[bad-input][oom]") {
+  auto m = make_machine(64 * kPageSize);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 256 * kPageSize, RW, Sharing::kPrivate).ok());
+  auto r = p->fill(A, 256 * kPageSize, 0xab);
+  REQUIRE(r.ok());
+  CHECK(r->outcome == Outcome::kNoMem);
+  CHECK(r->done > 0);
+  CHECK(r->done < 256 * kPageSize);
+  CHECK(m->stats().flt_noram >= 1);
+  CHECK_INVARIANTS(*m);
+  // What was stored is still there; freeing memory lets the process go on.
+  std::vector<std::uint8_t> buf(16);
+  REQUIRE(p->read(A, buf)->ok());
+  CHECK(buf[0] == 0xab);
+  REQUIRE_OK(p->munmap(A + 16 * kPageSize, 240 * kPageSize));
+  REQUIRE(p->fill(A, 16 * kPageSize, 0xcd)->ok());
+  // A fork that cannot copy a wired region fails cleanly.
+  REQUIRE_OK(p->mlock(A, 16 * kPageSize));
+  Process* hog = spawn(*m, "hog");
+  REQUIRE(hog->mmap(A, 64 * kPageSize, RW, Sharing::kPrivate).ok());
+  (void)hog->fill(A, 64 * kPageSize, 1);
+  const auto procs = m->stats().processes;
+  auto c = p->fork("c");
+  CHECK(errno_of(c.status()) == ENOMEM);
+  CHECK(m->stats().processes == procs);
+  CHECK_INVARIANTS(*m);
+}

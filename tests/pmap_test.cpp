@@ -1,0 +1,129 @@
+// The soft pmap and MMU: hardware-like walks, error codes, A/D bits, the
+// reverse map.
+#include <catch2/catch.hpp>
+
+#include "core/page.h"
+#include "core/pmap.h"
+#include "core/soft_pmap.h"
+#include "core/uvm.h"
+#include "core/vmspace.h"
+#include "helpers.h"
+
+using namespace uvmsim;
+using namespace uvmsim::test;
+
+TEST_CASE("soft MMU: error codes as the CPU pushes them", "[pmap][mmu]") {
+  auto m = make_machine();
+  Uvm& uvm = m->uvm();
+  auto pm = uvm.pmaps->create(uvm);
+  REQUIRE(pm.ok());
+  Pmap& pmap = **pm;
+  Page* pg = uvm.pagealloc(true);
+  REQUIRE(pg);
+  const vaddr_t va = 0x7000000;
+  // Not present: read 4, write 6.
+  CHECK(soft_mmu_translate(pmap, va, Access::kRead).error == 4);
+  CHECK(soft_mmu_translate(pmap, va, Access::kWrite).error == 6);
+  REQUIRE(pmap.enter(va, pg, kProtRead, 0) == 0);
+  auto w = soft_mmu_translate(pmap, va + 5, Access::kRead);
+  REQUIRE(w.ok);
+  CHECK(w.pa == pg->phys() + 5);
+  // Write to read-only: 7. Exec of a no-exec page: protection + I/D.
+  CHECK(soft_mmu_translate(pmap, va, Access::kWrite).error == 7);
+  CHECK(soft_mmu_translate(pmap, va, Access::kExec).error == (0x10 | 4 | 1));
+  // A and D: read sets A only; a write (after upgrade) sets D.
+  CHECK(Pmap::is_referenced(pg));
+  CHECK_FALSE(Pmap::is_modified(pg));
+  REQUIRE(pmap.enter(va, pg, RW, 0) == 0);
+  REQUIRE(soft_mmu_translate(pmap, va, Access::kWrite).ok);
+  CHECK(Pmap::is_modified(pg));
+  CHECK(Pmap::clear_modified(pg));
+  CHECK_FALSE(Pmap::is_modified(pg));
+  CHECK(Pmap::clear_referenced(pg));
+  CHECK_FALSE(Pmap::is_referenced(pg));
+  // Remove harvests the bits into the page.
+  REQUIRE(soft_mmu_translate(pmap, va, Access::kWrite).ok);
+  pmap.remove(va, va + kPageSize);
+  CHECK(Pmap::mapping_count(pg) == 0);
+  CHECK(Pmap::is_modified(pg));
+  CHECK(pmap.resident_count() == 0);
+  uvm.pm->free(pg);
+}
+
+TEST_CASE("page_protect reaches every mapping through the reverse map", "[pmap][pv]") {
+  auto m = make_machine();
+  Uvm& uvm = m->uvm();
+  auto a = uvm.pmaps->create(uvm);
+  auto b = uvm.pmaps->create(uvm);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  Page* pg = uvm.pagealloc(true);
+  REQUIRE((*a)->enter(0x1000, pg, RW, 0) == 0);
+  REQUIRE((*a)->enter(0x5000, pg, RW, 0) == 0);
+  REQUIRE((*b)->enter(0x9000, pg, RW, 0) == 0);
+  CHECK(Pmap::mapping_count(pg) == 3);
+  Pmap::page_protect(pg, kProtRead);
+  for (auto [pm, va] : {std::pair{a->get(), 0x1000ul}, {a->get(), 0x5000ul}, {b->get(), 0x9000ul}}) {
+    CHECK_FALSE(soft_mmu_translate(*pm, va, Access::kWrite).ok);
+    CHECK(soft_mmu_translate(*pm, va, Access::kRead).ok);
+  }
+  Pmap::page_protect(pg, kProtNone);
+  CHECK(Pmap::mapping_count(pg) == 0);
+  CHECK((*a)->resident_count() == 0);
+  CHECK((*b)->resident_count() == 0);
+  CHECK_FALSE(soft_mmu_translate(**b, 0x9000, Access::kRead).ok);
+  uvm.pm->free(pg);
+}
+
+TEST_CASE("fault-ahead maps resident neighbours by advice", "[fault][ahead]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  const vaddr_t A = 0x20000000;
+  REQUIRE(p->mmap(A, 32 * kPageSize, RW, Sharing::kShared).ok());
+  REQUIRE(p->fill(A, 32 * kPageSize, 3)->ok());  // all pages resident in the aobj
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  const auto s0 = m->stats();
+  CHECK(read_str(*c, A + 10 * kPageSize, 1) == "\x03");
+  const auto s1 = m->stats();
+  CHECK(s1.faults - s0.faults == 1);
+  CHECK(s1.fltnamap - s0.fltnamap == 7);  // normal: 3 behind, 4 ahead
+  CHECK((*c)->resident_pages() == 8);
+  // Random advice: no neighbours.
+  REQUIRE_OK((*c)->madvise(A, 32 * kPageSize, Madvise::kRandom));
+  CHECK(read_str(*c, A + 20 * kPageSize, 1) == "\x03");
+  CHECK(m->stats().fltnamap == s1.fltnamap);
+  // Sequential: 7 ahead, none behind; a scan faults once per 8 pages.
+  REQUIRE_OK((*c)->madvise(A, 32 * kPageSize, Madvise::kSequential));
+  Process* d = *p->fork("d");
+  REQUIRE_OK(d->madvise(A, 32 * kPageSize, Madvise::kSequential));
+  const auto s2 = m->stats();
+  auto r = d->sum(A, 32 * kPageSize);
+  REQUIRE(r->ok());
+  CHECK(m->stats().faults - s2.faults == 4);
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("map entries merge and lookups stay logarithmic", "[map]") {
+  auto m = make_machine(64ull << 20);
+  Process* p = spawn(*m, "p");
+  const vaddr_t A = 0x30000000;
+  for (int i = 0; i < 16; i++) REQUIRE(p->mmap(A + i * kPageSize, kPageSize, RW, Sharing::kPrivate).ok());
+  CHECK(p->mappings().size() == 1);  // adjacent anonymous entries merged
+  CHECK(m->stats().map_entries_merged == 15);
+  // Merging keeps working after the amap exists (amap_extend).
+  write_str(p, A, "a");
+  REQUIRE(p->mmap(A + 16 * kPageSize, kPageSize, RW, Sharing::kPrivate).ok());
+  CHECK(p->mappings().size() == 1);
+  CHECK(m->stats().amap_extend == 1);
+  write_str(p, A + 16 * kPageSize, "b");
+  CHECK(read_str(p, A, 1) == "a");
+  CHECK_INVARIANTS(*m);
+  // 10^4 distinct entries (alternating protections prevent merging).
+  for (int i = 0; i < 10000; i++)
+    REQUIRE(p->mmap(0x100000000ull + i * kPageSize, kPageSize, (i & 1) ? R : RW, Sharing::kPrivate).ok());
+  CHECK(p->mappings().size() == 10001);
+  write_str(p, 0x100000000ull + 5000 * kPageSize, "x");
+  CHECK(read_str(p, 0x100000000ull + 5000 * kPageSize, 1) == "x");
+  CHECK_INVARIANTS(*m);
+}
