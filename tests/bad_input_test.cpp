@@ -149,3 +149,18 @@ TEST_CASE("running out of physical memory is an error path", "[bad-input][oom]")
   CHECK(m->stats().processes == procs);
   CHECK_INVARIANTS(*m);
 }
+
+TEST_CASE("max protection limits mmap and mprotect", "[bad-input][mprotect]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  CHECK(errno_of(p->mmap(A, kPageSize, RW, Sharing::kPrivate, MmapFlags{.max_prot = R}).status()) == EACCES);
+  REQUIRE(p->mmap(A, 2 * kPageSize, R, Sharing::kPrivate, MmapFlags{.max_prot = R}).ok());
+  REQUIRE(p->mmap(A + 2 * kPageSize, 2 * kPageSize, R, Sharing::kPrivate).ok());
+  // Nothing changes when any entry in the range forbids the new protection.
+  CHECK(errno_of(p->mprotect(A, 4 * kPageSize, RW)) == EACCES);
+  CHECK(write_outcome(p, A + 2 * kPageSize, "x") == Outcome::kSigsegv);
+  REQUIRE_OK(p->mprotect(A + 2 * kPageSize, 2 * kPageSize, RW));
+  CHECK(write_outcome(p, A + 2 * kPageSize, "x") == Outcome::kOk);
+  CHECK(write_outcome(p, A, "x") == Outcome::kSigsegv);
+  CHECK_INVARIANTS(*m);
+}

@@ -50,6 +50,9 @@ struct MappingInfo {
 
 struct MmapFlags {
   bool fixed = true;  // MAP_FIXED: replace what is there; else addr is a hint
+  // The most the mapping may ever be given by mprotect (vm_map_entry
+  // max_protection, as for a file opened read-only). prot must be within it.
+  Prot max_prot = kProtAll;
 };
 
 class Process {

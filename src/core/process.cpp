@@ -66,6 +66,9 @@ StatusOr<vaddr_t> Process::mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sh
   if (!alive()) return dead(*this);
   if (len == 0) return errno_status(EINVAL, "mmap: zero length");
   if (prot & ~kProtAll) return errno_status(EINVAL, fmt::format("mmap: bad protection {:#x}", prot));
+  if ((prot & flags.max_prot) != prot)
+    return errno_status(EACCES, fmt::format("mmap: protection {} exceeds maximum {}", prot_string(prot),
+                                            prot_string(flags.max_prot)));
   if (!flags.fixed) addr = trunc_page(addr);
   vaddr_t end;
   if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
@@ -87,7 +90,7 @@ StatusOr<vaddr_t> Process::mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sh
   e->start = addr;
   e->end = end;
   e->protection = prot;
-  e->max_protection = kProtAll;
+  e->max_protection = flags.max_prot & kProtAll;
   e->sharing = sharing;
   if (sharing == Sharing::kPrivate) {
     // Zero-fill on demand: no object; the first fault makes the amap.

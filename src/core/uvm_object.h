@@ -53,6 +53,10 @@ class UvmObject {
   virtual int get(voff_t offset, Page** pgp, int flags) = 0;
   // pgo_put: clean / deactivate / free pages in [start, end).
   virtual int put(voff_t start, voff_t end, int flags) = 0;
+  // pgo_flush (the old pager interface's name for a range put): clean,
+  // deactivate or free [start, end) with PGO_* flags. Pagers may override to
+  // add their own traversal; the default is put().
+  virtual int flush(voff_t start, voff_t end, int flags) { return put(start, end, flags); }
   // A short name of the pager ("aobj", "vnode").
   virtual const char* kind() const = 0;
 
