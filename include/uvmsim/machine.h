@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "uvmsim/stats.h"
@@ -37,6 +38,11 @@ struct MachineConfig {
   bool ppref = true;
   // Map resident neighbours ahead of a fault (UVM's fault-ahead window).
   bool fault_ahead = true;
+  // Where backing files live; empty: a private directory under $TMPDIR,
+  // removed with the machine.
+  std::string file_dir;
+  // Where the swap file lives; empty: an unlinked temporary file.
+  std::string swap_path;
 };
 
 class Machine {
@@ -50,6 +56,20 @@ class Machine {
 
   // A new process with an empty address space. Names are informational.
   StatusOr<Process*> spawn(std::string name = "");
+
+  // --- backing files (the vnode pager's files) ---
+  // Real host files in a private temporary directory (MachineConfig::file_dir
+  // to choose one). Names follow the scenario language: [A-Za-z_][A-Za-z0-9_]*.
+  // EEXIST for a name already used, EINVAL for a bad name.
+  Status create_file(std::string_view name, std::uint64_t size, std::uint8_t fill = 0);
+  // ftruncate: the file's pages past the new end are dropped (faults there
+  // give SIGBUS); bytes before the new end are kept, also those only in memory.
+  Status truncate_file(std::string_view name, std::uint64_t size);
+  // The bytes of the host file as stored (what msync has written), clipped
+  // at end of file. ENOENT for an unknown file.
+  StatusOr<std::vector<std::uint8_t>> read_file(std::string_view name, std::uint64_t offset,
+                                                std::uint64_t len) const;
+  StatusOr<std::uint64_t> file_size(std::string_view name) const;
 
   // Counters and gauges now.
   UvmExp stats() const;

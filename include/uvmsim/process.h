@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "uvmsim/status.h"
@@ -48,6 +49,8 @@ struct MappingInfo {
   bool has_object;
 };
 
+enum class MsyncMode : std::uint8_t { kSync, kAsync, kInvalidate };
+
 struct MmapFlags {
   bool fixed = true;  // MAP_FIXED: replace what is there; else addr is a hint
   // The most the mapping may ever be given by mprotect (vm_map_entry
@@ -66,12 +69,21 @@ class Process {
   // zero length, overflow, outside user space; ENOMEM: no room (non-fixed).
   StatusOr<vaddr_t> mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sharing,
                          MmapFlags flags = {});
+  // A mapping of backing file `file` at byte offset `offset` (page-aligned):
+  // shared mappings write to the file's pages; private ones copy a page on
+  // its first write (UVM fault case 2B). ENOENT: unknown file.
+  StatusOr<vaddr_t> mmap_file(vaddr_t addr, vsize_t len, Prot prot, Sharing sharing,
+                              std::string_view file, voff_t offset, MmapFlags flags = {});
   Status munmap(vaddr_t addr, vsize_t len);
   Status mprotect(vaddr_t addr, vsize_t len, Prot prot);
   Status minherit(vaddr_t addr, vsize_t len, Inherit inherit);
   Status madvise(vaddr_t addr, vsize_t len, Madvise advice);
   Status mlock(vaddr_t addr, vsize_t len);
   Status munlock(vaddr_t addr, vsize_t len);
+  // msync(2): write the dirty file pages of the range back (sync: before
+  // returning; async: the model writes at once too; invalidate: also drop
+  // clean cached pages). ENOMEM when the range has a hole.
+  Status msync(vaddr_t addr, vsize_t len, MsyncMode mode = MsyncMode::kSync);
 
   // Byte accesses through the MMU. An error Status means the request itself
   // was bad (exited process, address overflow); the simulated outcome of a

@@ -20,11 +20,19 @@ struct Amap;
 class UvmObject;
 class Process;
 class MmuAccessor;
+class FileTable;
+class SwapDevice;
 
 struct Uvm {
   MachineConfig config;
   Backend backend = Backend::kSoft;
   std::unique_ptr<PhysMem> pm;
+  // Backing files and their vnode objects (src/pagers/vnode.h). Declared
+  // after pm so that it is destroyed first: cached file pages go back to
+  // physical memory before it disappears. shared_ptr: FileTable is opaque here.
+  std::shared_ptr<FileTable> files;
+  // The swap device (src/core/swap.h); null when swap_bytes is 0.
+  std::unique_ptr<SwapDevice> swap;
   UvmExp cnt;  // event counters (gauges are filled in by Machine::stats)
 
   absl::flat_hash_set<Amap*> amaps;        // amap_list
