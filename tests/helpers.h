@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -16,12 +17,23 @@ namespace uvmsim::test {
 inline constexpr Prot RW = kProtRead | kProtWrite;
 inline constexpr Prot R = kProtRead;
 
-inline std::unique_ptr<Machine> make_machine(std::uint64_t mem = 16ull << 20, bool ppref = true) {
+// The backend the suite runs on: UVMSIM_TEST_BACKEND=soft|kvm (default
+// soft). ctest runs the suite once per backend ("soft:" and "kvm:" tests);
+// main.cpp skips the whole kvm run (exit 77) when kvm is not usable here.
+inline Backend test_backend() {
+  const char* b = std::getenv("UVMSIM_TEST_BACKEND");
+  return b != nullptr && std::string(b) == "kvm" ? Backend::kKvm : Backend::kSoft;
+}
+
+inline std::unique_ptr<Machine> make_machine(std::uint64_t mem = 16ull << 20, bool ppref = true,
+                                             std::uint64_t swap = 64ull << 20) {
   MachineConfig cfg;
   cfg.mem_bytes = mem;
-  cfg.backend = Backend::kSoft;
+  cfg.swap_bytes = swap;
+  cfg.backend = test_backend();
   cfg.ppref = ppref;
   auto m = Machine::Create(cfg);
+  INFO(m.status().ToString());
   REQUIRE(m.ok());
   return std::move(*m);
 }

@@ -12,7 +12,7 @@
 using namespace uvmsim;
 using namespace uvmsim::test;
 
-TEST_CASE("soft MMU: error codes as the CPU pushes them", "[pmap][mmu]") {
+TEST_CASE("soft MMU: error codes as the CPU pushes them", "[pmap][mmu][soft]") {
   auto m = make_machine();
   Uvm& uvm = m->uvm();
   auto pm = uvm.pmaps->create(uvm);
@@ -50,7 +50,7 @@ TEST_CASE("soft MMU: error codes as the CPU pushes them", "[pmap][mmu]") {
   uvm.pm->free(pg);
 }
 
-TEST_CASE("page_protect reaches every mapping through the reverse map", "[pmap][pv]") {
+TEST_CASE("page_protect reaches every mapping through the reverse map", "[pmap][pv][soft]") {
   auto m = make_machine();
   Uvm& uvm = m->uvm();
   auto a = uvm.pmaps->create(uvm);

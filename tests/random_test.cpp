@@ -46,8 +46,8 @@ struct RandomRun {
   std::vector<ProcModel> procs;
   int step = 0;
 
-  explicit RandomRun(std::uint64_t seed, bool ppref) : rng(seed) {
-    m = make_machine(8ull << 20, ppref);
+  RandomRun(std::uint64_t seed, bool ppref, std::uint64_t mem = 8ull << 20) : rng(seed) {
+    m = make_machine(mem, ppref);
     ProcModel pm;
     pm.p = spawn(*m, "init");
     procs.push_back(std::move(pm));
@@ -243,6 +243,8 @@ struct RandomRun {
     for (auto& pm : procs) REQUIRE_OK(pm.p->exit());
     const auto s = m->stats();
     CHECK(s.free == s.npages);
+    CHECK(s.swpginuse == 0);
+    CHECK(s.swpgonly == 0);
     CHECK(s.anons == 0);
     CHECK(s.amaps == 0);
     CHECK_INVARIANTS(*m);
@@ -265,6 +267,16 @@ TEST_CASE("randomized operations without ppref", "[random][ppref]") {
     DYNAMIC_SECTION("seed " << seed) {
       RandomRun r(seed, false);
       r.run(2000);
+    }
+  }
+}
+
+TEST_CASE("randomized operations under memory pressure (paging to swap)", "[random][swap]") {
+  for (std::uint64_t seed : {21ull, 22ull, 23ull}) {
+    DYNAMIC_SECTION("seed " << seed) {
+      RandomRun r(seed, true, 40 * kPageSize);  // far less than the working set
+      r.run(2500);
+      CHECK(r.m->stats().pgswapout > 0);
     }
   }
 }

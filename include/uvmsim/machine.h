@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "uvmsim/policy.h"
 #include "uvmsim/stats.h"
 #include "uvmsim/status.h"
 #include "uvmsim/types.h"
@@ -43,6 +44,8 @@ struct MachineConfig {
   std::string file_dir;
   // Where the swap file lives; empty: an unlinked temporary file.
   std::string swap_path;
+  // Page replacement: "clock" (NetBSD's two-queue clock) or "fifo".
+  std::string replacement = "clock";
 };
 
 class Machine {
@@ -70,6 +73,18 @@ class Machine {
   StatusOr<std::vector<std::uint8_t>> read_file(std::string_view name, std::uint64_t offset,
                                                 std::uint64_t len) const;
   StatusOr<std::uint64_t> file_size(std::string_view name) const;
+
+  // --- swap and the page daemon ---
+  // swapoff(8): bring every swapped-out page back into memory and stop using
+  // the device. ENOMEM (and swap stays on) when memory cannot hold it all;
+  // EINVAL when the machine has no swap.
+  Status swapoff();
+  Status swapon();
+  // Replace the page-replacement policy (default: NetBSD's clock).
+  void set_replacement_policy(std::unique_ptr<ReplacementPolicy> policy);
+  std::string_view replacement_policy() const;
+  // Run the page daemon now (as if memory were short). Returns pages freed.
+  std::uint64_t run_pagedaemon();
 
   // Counters and gauges now.
   UvmExp stats() const;

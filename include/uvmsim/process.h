@@ -18,13 +18,14 @@ namespace uvmsim {
 
 class Machine;
 struct VmSpace;
+struct AccessRequest;
 
 // What a simulated memory access ended with.
 enum class Outcome : std::uint8_t {
   kOk,
   kSigsegv,  // no mapping, or the protection forbids the access
   kSigbus,   // pager error (e.g. a file page wholly past end of file)
-  kNoMem,    // the fault handler found no free page (no swap to fall back on)
+  kKilled,   // out of memory and swap: the process was killed (killed_reason())
 };
 std::string_view to_string(Outcome);
 
@@ -63,6 +64,8 @@ class Process {
   int pid() const;
   const std::string& name() const;
   bool alive() const;
+  // Why the simulator killed the process ("" if it was not killed).
+  const std::string& killed_reason() const { return killed_reason_; }
   Machine& machine() const;
 
   // Anonymous memory. Returns the mapped address. EINVAL: unaligned addr,
@@ -113,10 +116,12 @@ class Process {
 
  private:
   friend class Machine;
+  StatusOr<AccessResult> access(const AccessRequest& req);
   Machine& machine_;
   int pid_;
   std::string name_;
   std::unique_ptr<VmSpace> vm_;
+  std::string killed_reason_;
 };
 
 }  // namespace uvmsim

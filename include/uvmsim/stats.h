@@ -45,7 +45,19 @@ namespace uvmsim {
   X(pmap_enter, "pmap_enter calls")                                               \
   X(pmap_remove_pages, "mappings removed by pmap_remove")                         \
   X(pmap_page_protect, "pmap_page_protect calls")                                 \
-  X(pmap_tlb_shootdowns, "translations invalidated by pmap_update")
+  X(pmap_tlb_shootdowns, "translations invalidated by pmap_update")             \
+  X(pdwoke, "page daemon runs")                                                   \
+  X(pdscans, "pages scanned by the page daemon")                                  \
+  X(pdfreed, "pages freed by the page daemon")                                    \
+  X(pdpageouts, "page-out operations (clusters) started by the page daemon")      \
+  X(pdreact, "inactive pages reactivated because they were referenced")           \
+  X(pddeact, "active pages moved to the inactive queue")                          \
+  X(pdbusy, "pages skipped by the page daemon (busy, loaned or unswappable)")     \
+  X(pdswapfull, "pages the page daemon could not page out: swap full")            \
+  X(pgswapout, "pages written to swap")                                           \
+  X(pgswapin, "pages read from swap")                                             \
+  X(swapoff_pages, "pages brought back in by swap-off")                           \
+  X(oom_kills, "processes killed: out of memory and swap")
 
 #define UVMSIM_GAUGES(X)                                                          \
   X(npages, "physical pages")                                                     \
@@ -58,6 +70,11 @@ namespace uvmsim {
   X(anons, "live anons")                                                          \
   X(amaps, "live amaps")                                                          \
   X(ptpages, "page-table pages (pmap overhead, not in npages)")                   \
+  X(swpages, "swap slots on the device")                                          \
+  X(swpginuse, "swap slots in use")                                               \
+  X(swpgonly, "swap slots whose page is not resident")                            \
+  X(freemin, "page daemon: free pages below which it runs")                      \
+  X(freetarg, "page daemon: free pages it aims for")                              \
   X(processes, "live processes")
 
 struct UvmExp {

@@ -320,7 +320,9 @@ bool amap_cow_now(VmMap& map, MapEntry* entry) {
     if (pg == nullptr) return false;
     if (pg->loan_count != 0) continue;
     Anon* nanon = uvm_analloc(uvm);
+    pg->flags |= PG_BUSY;  // held across the allocation
     Page* npg = uvm.pagealloc(false);
+    pg->flags &= ~PG_BUSY;
     if (npg == nullptr) {
       // Out of memory: the seed sleeps here; we fail the fork instead.
       nanon->an_ref = 0;
@@ -489,6 +491,31 @@ void amap_share_protect(MapEntry* entry, Prot prot) {
     Anon* anon = amap->am_anon[slot];
     if (anon->an_page) Pmap::page_protect(anon->an_page, prot);
   }
+}
+
+// ---------------------------------------------------------------- swap-off
+
+int amap_swap_off(Uvm& uvm, int startslot, int endslot) {
+  // Snapshot the amap list: paging in may run the page daemon, which frees
+  // pages but never amaps or anons.
+  std::vector<Amap*> list(uvm.amaps.begin(), uvm.amaps.end());
+  for (Amap* am : list) {
+    am->am_flags |= AMAP_SWAPOFF;
+    int rv = 0;
+    for (int i = 0; i < am->am_nused && rv == 0; i++) {
+      Anon* anon = am->am_anon[am->am_slots[i]];
+      const int swslot = anon->an_swslot;
+      if (swslot < startslot || swslot >= endslot) continue;
+      rv = uvm_anon_pagein(uvm, anon);
+      if (rv == 0) {
+        uvm_anon_dropswap(uvm, anon);
+        uvm.cnt.swapoff_pages++;
+      }
+    }
+    am->am_flags &= ~AMAP_SWAPOFF;
+    if (rv != 0) return rv;
+  }
+  return 0;
 }
 
 // ---------------------------------------------------------------- lookup/add

@@ -119,6 +119,10 @@ void amap_wipeout(Amap* amap);
 // amap_wiperange: drop the anons in [slotoff, slotoff+slots).
 void amap_wiperange(Amap* amap, int slotoff, int slots);
 
+// amap_swap_off: page in every anon (in any amap) whose swap slot is in
+// [startslot, endslot) and drop the slot. errno result (ENOMEM).
+int amap_swap_off(Uvm& uvm, int startslot, int endslot);
+
 Anon* amap_lookup(const Aref* aref, vaddr_t offset);
 void amap_lookups(const Aref* aref, vaddr_t offset, Anon** anons, int npages);
 void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace);

@@ -1,5 +1,7 @@
 #include "core/anon.h"
 
+#include <cerrno>
+
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
@@ -15,6 +17,11 @@ Anon* uvm_analloc(Uvm& uvm) {
 }
 
 void uvm_anfree(Uvm& uvm, Anon* anon) {
+  if (anon->an_swslot) {
+    if (!anon->an_page && uvm.swap) uvm.swap->swpgonly--;
+    if (uvm.swap) uvm.swap->free(anon->an_swslot, 1);
+    anon->an_swslot = 0;
+  }
   if (Page* pg = anon->an_page) {
     // No one may keep a translation to a page that goes back to the free list.
     Pmap::page_protect(pg, kProtNone);
@@ -33,6 +40,35 @@ int uvm_anon_dropref(Uvm& uvm, Anon* anon) {
   int refs = --anon->an_ref;
   if (refs == 0) uvm_anfree(uvm, anon);
   return refs;
+}
+
+}  // namespace uvmsim
+
+namespace uvmsim {
+
+int uvm_anon_pagein(Uvm& uvm, Anon* anon) {
+  if (anon->an_page) return 0;
+  if (!anon->an_swslot || !uvm.swap) return EIO;
+  Page* pg = uvm.pagealloc(false);
+  if (!pg) return ENOMEM;
+  if (int err = uvm.swap->read(anon->an_swslot, uvm.pm->data(pg)); err != 0) {
+    uvm.pm->free(pg);
+    return EIO;
+  }
+  uvm.swap->swpgonly--;
+  uvm.cnt.pgswapin++;
+  pg->uanon = anon;
+  pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON | PG_CLEAN) & ~(PG_BUSY | PG_FAKE));
+  anon->an_page = pg;
+  uvm.pm->activate(pg);
+  return 0;
+}
+
+void uvm_anon_dropswap(Uvm& uvm, Anon* anon) {
+  if (!anon->an_swslot || !anon->an_page) return;
+  uvm.swap->free(anon->an_swslot, 1);
+  anon->an_swslot = 0;
+  anon->an_page->flags &= ~PG_CLEAN;
 }
 
 }  // namespace uvmsim

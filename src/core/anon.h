@@ -30,5 +30,12 @@ Anon* uvm_analloc(Uvm& uvm);
 void uvm_anfree(Uvm& uvm, Anon* anon);
 // Drop one reference; frees at zero. Returns the remaining count.
 int uvm_anon_dropref(Uvm& uvm, Anon* anon);
+// uvm_anon_pagein: bring a swapped-out anon's page back into memory. The
+// swap slot is kept (the page is clean with respect to it). errno result:
+// ENOMEM (no free page), EIO (read error).
+int uvm_anon_pagein(Uvm& uvm, Anon* anon);
+// Drop the anon's swap slot (its page must be resident): the page becomes
+// the only copy of the data.
+void uvm_anon_dropswap(Uvm& uvm, Anon* anon);
 
 }  // namespace uvmsim

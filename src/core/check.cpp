@@ -26,6 +26,7 @@
 #include "core/uvm.h"
 #include "core/uvm_object.h"
 #include "core/vmspace.h"
+#include "pagers/aobj.h"
 #include "fmt/format.h"
 #include "uvmsim/machine.h"
 #include "uvmsim/process.h"
@@ -201,6 +202,37 @@ Status Machine::check() const {
     for (auto& [off, pg] : o->memq)
       if (pg->uobject != o || pg->offset != off)
         c.fail("{} object {}: page {} at {:#x} does not point back", o->kind(), fmt::ptr(o), pg->index, off);
+  }
+
+  // ---- swap: every slot in use is referenced exactly once (anon or aobj
+  // page), swpginuse counts them, swpgonly counts those whose page is not
+  // resident.
+  {
+    absl::flat_hash_set<int> slots;
+    std::uint64_t only = 0;
+    auto note = [&](int slot, bool resident, const std::string& who) {
+      if (!uvm.swap) {
+        c.fail("{} has swap slot {} but the machine has no swap", who, slot);
+        return;
+      }
+      if (!uvm.swap->in_use(slot)) c.fail("{} has swap slot {} that is not allocated", who, slot);
+      if (!slots.insert(slot).second) c.fail("swap slot {} referenced twice ({})", slot, who);
+      if (!resident) only++;
+    };
+    for (auto& [an, n] : anon_slots)
+      if (an->an_swslot) note(an->an_swslot, an->an_page != nullptr, fmt::format("anon {}", fmt::ptr(an)));
+    for (const UvmObject* o : uvm.objects)
+      if (auto* ao = dynamic_cast<const Aobj*>(o))
+        ao->for_each_swslot([&](int idx, int slot) {
+          note(slot, ao->find_page(ptoa(static_cast<std::uint64_t>(idx))) != nullptr,
+               fmt::format("aobj {} page {}", fmt::ptr(ao), idx));
+        });
+    if (uvm.swap) {
+      if (slots.size() != uvm.swap->inuse())
+        c.fail("swpginuse {} but {} slots are referenced (leak)", uvm.swap->inuse(), slots.size());
+      if (only != uvm.swap->swpgonly)
+        c.fail("swpgonly {} but {} swapped pages are not resident", uvm.swap->swpgonly, only);
+    }
   }
 
   // ---- pages

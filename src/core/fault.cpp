@@ -1,6 +1,7 @@
 // uvm_fault: see fault.h for the table of cases.
 #include "core/fault.h"
 
+#include <cerrno>
 #include <cstring>
 
 #include "core/amap.h"
@@ -135,16 +136,27 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   // ---- case 1: the anon layer
   Anon* anon = aref ? amap_lookup(aref, va - e->start) : nullptr;
   if (anon) {
-    Page* pg = anon->an_page;
-    if (!pg) {  // paged out: swap arrives with the pagers issue
-      uvm.cnt.flt_bus++;
-      return FaultResult::kBus;
+    if (!anon->an_page) {
+      // Paged out: bring it back from its swap slot.
+      int err = uvm_anon_pagein(uvm, anon);
+      if (err == ENOMEM) {
+        uvm.cnt.flt_noram++;
+        return FaultResult::kNoMem;
+      }
+      if (err != 0) {
+        uvm.cnt.flt_bus++;
+        return FaultResult::kBus;
+      }
+      uvm.cnt.fltanget++;
     }
+    Page* pg = anon->an_page;
     if (write && anon->an_ref > 1) {
       // 1B: anon copy-on-write. The new anon replaces the old one in this
       // amap; the old one keeps its other references.
       Anon* nanon = uvm_analloc(uvm);
+      pg->flags |= PG_BUSY;  // held across the allocation: not for the daemon
       Page* npg = uvm.pagealloc(false);
+      pg->flags &= ~PG_BUSY;
       if (!npg) {
         nanon->an_ref = 0;
         uvm_anfree(uvm, nanon);
@@ -196,7 +208,9 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
 
   // 2B: promote into a new anon: a copy of the object's page, or zeros.
   Anon* nanon = uvm_analloc(uvm);
+  if (uobjpage) uobjpage->flags |= PG_BUSY;  // held across the allocation
   Page* npg = uvm.pagealloc(uobjpage == nullptr);
+  if (uobjpage) uobjpage->flags &= ~PG_BUSY;
   if (!npg) {
     nanon->an_ref = 0;
     uvm_anfree(uvm, nanon);

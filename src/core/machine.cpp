@@ -3,6 +3,9 @@
 #include <cerrno>
 
 #include "core/amap.h"
+#include "core/backend.h"
+#include "core/pagedaemon.h"
+#include "pagers/aobj.h"
 #include "core/soft_pmap.h"
 #include "core/uvm.h"
 #include "core/uvm_object.h"
@@ -24,6 +27,8 @@ Machine::~Machine() {
   for (auto& p : uvm_->procs)
     if (p->alive()) (void)p->exit();
   uvm_->procs.clear();
+  // Cached file objects go before the object set and physical memory do.
+  uvm_->files.reset();
 }
 
 StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) {
@@ -36,21 +41,21 @@ StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) 
                                             config.mem_bytes, kMaxMemBytes >> 30));
   auto uvm = std::make_unique<Uvm>();
   uvm->config = config;
-  switch (config.backend) {
-    case Backend::kKvm:
-      return absl::FailedPreconditionError(
-          "machine: backend=kvm is not available in this build yet (the kvm pmap has not landed); "
-          "use backend=soft or auto");
-    case Backend::kAuto:
-    case Backend::kSoft:
-      uvm->backend = Backend::kSoft;
-      uvm->pmaps = std::make_unique<SoftPmapFactory>();
-      uvm->accessor = std::make_unique<SoftAccessor>();
-      break;
-  }
   auto pm = PhysMem::Create(npages);
   if (!pm.ok()) return pm.status();
   uvm->pm = std::move(*pm);
+  // The backend (soft, or kvm over the memory just made; see core/backend.h).
+  if (Status s = install_backend(*uvm); !s.ok()) return s;
+  if (config.swap_bytes > 0) {
+    auto swap = SwapDevice::Create(config.swap_bytes >> kPageShift, config.swap_path);
+    if (!swap.ok()) return swap.status();
+    uvm->swap = std::move(*swap);
+  }
+  uvm->pagedaemon = std::make_unique<PageDaemon>(*uvm);
+  if (config.replacement == "fifo") uvm->pagedaemon->set_policy(make_fifo_policy());
+  else if (config.replacement != "clock")
+    return errno_status(EINVAL, fmt::format("machine: unknown replacement policy \"{}\" (clock, fifo)",
+                                            config.replacement));
   return std::unique_ptr<Machine>(new Machine(std::move(uvm)));
 }
 
@@ -85,10 +90,50 @@ UvmExp Machine::stats() const {
   s.anons = uvm_->nanons;
   s.amaps = uvm_->amaps.size();
   s.ptpages = uvm_->pmaps->ptm().tables_in_use();
+  if (uvm_->swap) {
+    s.swpages = uvm_->swap->nslots();
+    s.swpginuse = uvm_->swap->inuse();
+    s.swpgonly = uvm_->swap->swpgonly;
+  }
+  s.freemin = uvm_->pagedaemon->freemin();
+  s.freetarg = uvm_->pagedaemon->freetarg();
   for (auto& p : uvm_->procs)
     if (p->alive()) s.processes++;
   return s;
 }
+
+Status Machine::swapoff() {
+  if (!uvm_->swap) return errno_status(EINVAL, "swapoff: the machine has no swap");
+  SwapDevice& swap = *uvm_->swap;
+  const int start = 1, end = static_cast<int>(swap.nslots()) + 1;
+  swap.set_off_range(start, end);  // nothing new goes to the device
+  int err = amap_swap_off(*uvm_, start, end);
+  if (err == 0) {
+    std::vector<UvmObject*> objs(uvm_->objects.begin(), uvm_->objects.end());
+    for (UvmObject* o : objs)
+      if (auto* ao = dynamic_cast<Aobj*>(o); ao && err == 0) err = ao->swap_off(start, end);
+  }
+  if (err != 0) {
+    swap.set_off_range(0, 0);
+    return errno_status(err, fmt::format("swapoff: cannot bring {} swapped pages back into memory",
+                                         swap.swpgonly));
+  }
+  return absl::OkStatus();
+}
+
+Status Machine::swapon() {
+  if (!uvm_->swap) return errno_status(EINVAL, "swapon: the machine has no swap");
+  uvm_->swap->set_off_range(0, 0);
+  return absl::OkStatus();
+}
+
+void Machine::set_replacement_policy(std::unique_ptr<ReplacementPolicy> policy) {
+  if (policy) uvm_->pagedaemon->set_policy(std::move(policy));
+}
+
+std::string_view Machine::replacement_policy() const { return uvm_->pagedaemon->policy().name(); }
+
+std::uint64_t Machine::run_pagedaemon() { return uvm_->pagedaemon->run(); }
 
 Backend Machine::backend() const { return uvm_->backend; }
 const MachineConfig& Machine::config() const { return uvm_->config; }

@@ -43,7 +43,8 @@ Pmap::~Pmap() {
     void free_level(paddr_t t, int level) {
       if (level > 1) {
         std::uint64_t* e = ptm.table(t);
-        for (int i = 0; i < 512; i++)
+        const int n = level == 4 ? kUserPml4Slots : 512;  // not the backend's slots
+        for (int i = 0; i < n; i++)
           if (e[i] & PTE_P) free_level(e[i] & PTE_FRAME, level - 1);
       }
       ptm.free_table(t);

@@ -104,9 +104,21 @@ class Pmap {
     walk_level(root_, 4, 0, f);
   }
 
+  // Root (PML4) entries [0, kUserPml4Slots) cover user space [0, kUserMax).
+  // The entries above belong to the backend (the kvm backend shares its
+  // reserved region and kernel layout there): the pmap never walks, changes
+  // or frees them.
+  static constexpr int kUserPml4Slots = pt_index(kUserMax, 4);
+
  protected:
   // A translation of va (old PTE value) may be cached: invalidate it at the
-  // next update(). The default just counts; backends with a TLB override.
+  // next update(). The default just counts; backends with a TLB override
+  // (and call the base to keep the counter). The PTE already holds its new
+  // value when this is called (pte(va) reads it).
+  //
+  // Virtual dispatch does not reach a subclass from ~Pmap: a backend whose
+  // invalidations matter must remove(0, kUserMax) and update() in its own
+  // destructor (then ~Pmap finds nothing left to remove).
   virtual void invalidate(vaddr_t va, std::uint64_t oldpte);
   virtual void flush_invalidations() {}
 
@@ -120,7 +132,8 @@ class Pmap {
   template <typename F>
   void walk_level(paddr_t table, int level, vaddr_t base, F& f) const {
     std::uint64_t* t = ptm_.table(table);
-    for (int i = 0; i < 512; i++) {
+    const int n = level == 4 ? kUserPml4Slots : 512;
+    for (int i = 0; i < n; i++) {
       std::uint64_t e = t[i];
       if (!(e & PTE_P)) continue;
       vaddr_t va = base | (static_cast<vaddr_t>(i) << (12 + 9 * (level - 1)));

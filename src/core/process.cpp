@@ -19,7 +19,7 @@ std::string_view to_string(Outcome o) {
     case Outcome::kOk: return "ok";
     case Outcome::kSigsegv: return "SIGSEGV";
     case Outcome::kSigbus: return "SIGBUS";
-    case Outcome::kNoMem: return "ENOMEM";
+    case Outcome::kKilled: return "killed";
   }
   return "?";
 }
@@ -162,8 +162,14 @@ Status Process::munlock(vaddr_t addr, vsize_t len) {
 
 namespace {
 
-StatusOr<AccessResult> do_access(Process& p, VmSpace* vm, const AccessRequest& req) {
-  if (!vm) return dead(p);
+}  // namespace
+
+// Every load and store goes through here. When the fault handler finds no
+// memory even after the page daemon ran (memory and swap exhausted), the
+// process is killed, as a kernel's out-of-memory handling would, and its
+// memory released; the machine and the other processes go on.
+StatusOr<AccessResult> Process::access(const AccessRequest& req) {
+  if (!vm_) return dead(*this);
   if (req.va + req.len < req.va)
     return errno_status(EINVAL, fmt::format("access {:#x}+{:#x} overflows", req.va, req.len));
   if (req.len == 0) {
@@ -171,29 +177,33 @@ StatusOr<AccessResult> do_access(Process& p, VmSpace* vm, const AccessRequest& r
     r.hash = kFnvOffset;
     return r;
   }
-  return p.machine().uvm().accessor->access(*vm, req);
+  AccessResult r = machine_.uvm().accessor->access(*vm_, req);
+  if (r.outcome == Outcome::kKilled) {
+    killed_reason_ = "out of memory and swap";
+    machine_.uvm().cnt.oom_kills++;
+    (void)exit();
+  }
+  return r;
 }
 
-}  // namespace
-
 StatusOr<AccessResult> Process::read(vaddr_t addr, std::span<std::uint8_t> out) {
-  return do_access(*this, vm_.get(), {AccessOp::kRead, addr, out.size(), out.data()});
+  return access({AccessOp::kRead, addr, out.size(), out.data()});
 }
 
 StatusOr<AccessResult> Process::write(vaddr_t addr, std::span<const std::uint8_t> data) {
   AccessRequest req{AccessOp::kWrite, addr, data.size()};
   req.in = data.data();
-  return do_access(*this, vm_.get(), req);
+  return access(req);
 }
 
 StatusOr<AccessResult> Process::fill(vaddr_t addr, vsize_t len, std::uint8_t byte) {
   AccessRequest req{AccessOp::kFill, addr, len};
   req.byte = byte;
-  return do_access(*this, vm_.get(), req);
+  return access(req);
 }
 
 StatusOr<AccessResult> Process::sum(vaddr_t addr, vsize_t len) {
-  return do_access(*this, vm_.get(), {AccessOp::kSum, addr, len});
+  return access({AccessOp::kSum, addr, len});
 }
 
 StatusOr<Process*> Process::fork(std::string child_name) {

@@ -93,7 +93,7 @@ AccessResult SoftAccessor::access(VmSpace& vm, const AccessRequest& req) {
       if (fr != FaultResult::kOk) {
         r.outcome = fr == FaultResult::kSegv  ? Outcome::kSigsegv
                     : fr == FaultResult::kBus ? Outcome::kSigbus
-                                              : Outcome::kNoMem;
+                                              : Outcome::kKilled;  // out of memory
         r.done = done;
         r.fault_addr = va;
         return r;

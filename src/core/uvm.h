@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "core/physmem.h"
 #include "core/pmap.h"
+#include "core/swap.h"
 #include "uvmsim/machine.h"
 #include "uvmsim/stats.h"
 
@@ -21,7 +22,7 @@ class UvmObject;
 class Process;
 class MmuAccessor;
 class FileTable;
-class SwapDevice;
+class PageDaemon;
 
 struct Uvm {
   MachineConfig config;
@@ -48,13 +49,14 @@ struct Uvm {
   // could), to exercise the error paths of amap_copy / amap_extend.
   int fail_amap_allocs = 0;
 
-  // uvm_pagealloc: a free frame, zeroed or not; owner set by the caller.
-  // nullptr when memory is exhausted.
-  Page* pagealloc(bool zero) {
-    Page* pg = pm->alloc(zero);
-    if (pg && zero) cnt.zeropages++;
-    return pg;
-  }
+  std::unique_ptr<PageDaemon> pagedaemon;
+
+  // uvm_pagealloc: a free frame (PG_BUSY|PG_FAKE, on no queue), zeroed or
+  // not; the caller sets the owner. Wakes the page daemon when free pages
+  // are at or below freemin, and once more when nothing is free. nullptr
+  // when memory and swap are exhausted. Pages the caller holds across this
+  // call must be PG_BUSY (the daemon skips busy pages).
+  Page* pagealloc(bool zero);
 };
 
 }  // namespace uvmsim

@@ -37,6 +37,12 @@ class MmuAccessor {
  public:
   virtual ~MmuAccessor() = default;
   virtual AccessResult access(VmSpace& vm, const AccessRequest& req) = 0;
+  // The backend's own first failure (kvm: an unexpected exit, a failed
+  // ioctl), OK while there is none. An access that meets such a failure ends
+  // with Outcome::kSigbus at the address it reached, the model's state stays
+  // consistent, and every later access fails the same way: callers that
+  // want to tell this from a simulated SIGBUS check error() after access().
+  virtual Status error() const { return absl::OkStatus(); }
 };
 
 // FNV-1a 64-bit.

@@ -1,6 +1,7 @@
 #include "pagers/aobj.h"
 
 #include <cerrno>
+#include <cstring>
 
 #include "core/page.h"
 #include "core/pmap.h"
@@ -8,30 +9,194 @@
 
 namespace uvmsim {
 
-Aobj* Aobj::create(Uvm& uvm, vsize_t size) { return new Aobj(uvm, round_page(size)); }
+Aobj::Aobj(Uvm& uvm, int pages) : UvmObject(uvm), pages_(pages) {
+  if (!uses_swhash()) {
+    swslots_.assign(pages_, 0);
+  } else {
+    // hashinit(): a power of two no larger than the seed's bucket count.
+    int want = std::min(pages_ >> UAO_SWHASH_CLUSTER_SHIFT, UAO_SWHASH_MAXBUCKETS);
+    int n = 1;
+    while (n * 2 <= want) n *= 2;
+    swhash_.resize(n);
+  }
+}
+
+Aobj* Aobj::create(Uvm& uvm, vsize_t size) {
+  return new Aobj(uvm, static_cast<int>(atop(round_page(size))));
+}
+
+// ---------------------------------------------------------------- swap slots
+
+Aobj::SwhashElt* Aobj::find_elt(int pageidx, bool create) {
+  const std::uint64_t tag = static_cast<std::uint64_t>(pageidx) >> UAO_SWHASH_CLUSTER_SHIFT;
+  auto& bucket = swhash_[tag & (swhash_.size() - 1)];
+  for (auto& elt : bucket)
+    if (elt.tag == tag) return &elt;
+  if (!create) return nullptr;
+  bucket.push_back(SwhashElt{tag, 0, {}});
+  return &bucket.back();
+}
+
+int Aobj::find_swslot(int pageidx) const {
+  if (pageidx < 0 || pageidx >= pages_) return 0;
+  if (!uses_swhash()) return swslots_[pageidx];
+  const std::uint64_t tag = static_cast<std::uint64_t>(pageidx) >> UAO_SWHASH_CLUSTER_SHIFT;
+  for (const auto& elt : swhash_[tag & (swhash_.size() - 1)])
+    if (elt.tag == tag) return elt.slots[pageidx & (UAO_SWHASH_CLUSTER_SIZE - 1)];
+  return 0;
+}
+
+int Aobj::set_swslot(int pageidx, int slot) {
+  if (!uses_swhash()) {
+    const int old = swslots_[pageidx];
+    swslots_[pageidx] = slot;
+    return old;
+  }
+  // Do not create an element just to clear a slot that was never set.
+  SwhashElt* elt = find_elt(pageidx, slot != 0);
+  if (!elt) return 0;
+  int& ref = elt->slots[pageidx & (UAO_SWHASH_CLUSTER_SIZE - 1)];
+  const int old = ref;
+  ref = slot;
+  if (slot) {
+    if (old == 0) elt->count++;
+  } else {
+    if (old) elt->count--;
+    if (elt->count == 0) {
+      auto& bucket = swhash_[elt->tag & (swhash_.size() - 1)];
+      for (auto it = bucket.begin(); it != bucket.end(); ++it)
+        if (&*it == elt) {
+          bucket.erase(it);
+          break;
+        }
+    }
+  }
+  return old;
+}
+
+int Aobj::swhash_elements() const {
+  int n = 0;
+  for (const auto& b : swhash_) n += static_cast<int>(b.size());
+  return n;
+}
+
+void Aobj::free_slot_of(int pageidx) {
+  const int slot = set_swslot(pageidx, 0);
+  if (slot && uvm.swap) {
+    const bool resident = find_page(ptoa(static_cast<std::uint64_t>(pageidx))) != nullptr;
+    if (!resident) uvm.swap->swpgonly--;
+    uvm.swap->free(slot, 1);
+  }
+}
+
+// ---------------------------------------------------------------- pager ops
 
 void Aobj::detach() {
   if (--uo_refs > 0) return;
-  // Last reference: the object's pages die with it.
-  free_pages(0, ~0ull);
+  // Last reference: the object's pages and slots die with it. Busy pages
+  // are released when their owner is done with them (releasepg).
+  std::vector<Page*> victims;
+  for (auto& [off, pg] : memq) victims.push_back(pg);
+  bool busybody = false;
+  for (Page* pg : victims) {
+    if (pg->flags & PG_BUSY) {
+      pg->flags |= PG_RELEASED;
+      busybody = true;
+      continue;
+    }
+    drop_page(pg);
+  }
+  // Slots of pages that are not resident.
+  std::vector<int> idx;
+  for_each_swslot([&](int i, int) { idx.push_back(i); });
+  for (int i : idx)
+    if (!find_page(ptoa(static_cast<std::uint64_t>(i)))) free_slot_of(i);
+  if (busybody) {
+    killme_ = true;
+    return;
+  }
   delete this;
 }
 
+void Aobj::drop_page(Page* pg) {
+  Pmap::page_protect(pg, kProtNone);
+  const int pageidx = static_cast<int>(atop(pg->offset));
+  const int slot = set_swslot(pageidx, 0);
+  if (slot && uvm.swap) uvm.swap->free(slot, 1);
+  if (pg->loan_count > 0) {
+    // Loaned out: the borrower keeps the page (an orphan) — the loan issue.
+    remove_page(pg);
+    return;
+  }
+  remove_page(pg);
+  pg->wire_count = 0;
+  uvm.pm->free(pg);
+}
+
+bool Aobj::releasepg(Page* pg) {
+  pg->flags &= ~(PG_BUSY | PG_RELEASED | PG_WANTED);
+  drop_page(pg);
+  if (!killme_ || !memq.empty()) return true;
+  delete this;
+  return false;
+}
+
 int Aobj::get(voff_t offset, Page** pgp, int flags) {
-  if (offset >= size_) return EFAULT;
+  if (offset >= ptoa(static_cast<std::uint64_t>(pages_))) return EFAULT;
   if (Page* pg = find_page(offset)) {
+    if (pg->flags & (PG_BUSY | PG_RELEASED)) return EBUSY;
     *pgp = pg;
     return 0;
   }
   if (flags & PGO_LOCKED) return ENOENT;
-  // First touch: a zero-filled page, dirty from the start (it has no
-  // backing store until swap gives it one).
-  Page* pg = uvm.pagealloc(true);
+  const int pageidx = static_cast<int>(atop(offset));
+  const int slot = find_swslot(pageidx);
+  Page* pg = uvm.pagealloc(slot == 0);
   if (!pg) return ENOMEM;
-  insert_page(pg, offset);
-  pg->flags &= ~(PG_BUSY | PG_FAKE | PG_CLEAN);
+  if (slot) {
+    // Page in from swap. The slot is kept: while the page stays clean it
+    // can be dropped again without I/O.
+    if (int err = uvm.swap->read(slot, uvm.pm->data(pg)); err != 0) {
+      uvm.pm->free(pg);
+      return EIO;
+    }
+    uvm.swap->swpgonly--;
+    uvm.cnt.pgswapin++;
+    insert_page(pg, offset);
+    pg->flags = static_cast<std::uint16_t>((pg->flags | PG_CLEAN | PG_TABLED) & ~(PG_BUSY | PG_FAKE));
+  } else {
+    // First touch: zeros, dirty from the start (no backing store yet).
+    insert_page(pg, offset);
+    pg->flags &= ~(PG_BUSY | PG_FAKE | PG_CLEAN);
+  }
   uvm.pm->activate(pg);
   *pgp = pg;
+  return 0;
+}
+
+// Write one page to swap and free it. Returns errno (ENOSPC: swap full).
+int Aobj::pageout(Page* pg) {
+  Pmap::page_protect(pg, kProtNone);  // harvests the modified bit
+  const int pageidx = static_cast<int>(atop(pg->offset));
+  int slot = find_swslot(pageidx);
+  const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
+  if (dirty || slot == 0) {
+    if (!uvm.swap) return ENOSPC;
+    if (slot == 0) {
+      slot = uvm.swap->alloc(1);
+      if (slot == 0) return ENOSPC;
+    }
+    if (int err = uvm.swap->write(slot, uvm.pm->data(pg), 1); err != 0) {
+      if (!find_swslot(pageidx)) uvm.swap->free(slot, 1);
+      return err;
+    }
+    set_swslot(pageidx, slot);
+    uvm.cnt.pgswapout++;
+  }
+  remove_page(pg);
+  pg->wire_count = 0;
+  uvm.pm->free(pg);
+  uvm.swap->swpgonly++;
   return 0;
 }
 
@@ -40,20 +205,38 @@ int Aobj::put(voff_t start, voff_t end, int flags) {
     start = 0;
     end = ~0ull;
   }
-  if (flags & PGO_FREE) {
-    // Without swap, freeing an aobj page discards its data: callers only do
-    // it where the data is dead (madvise free, object teardown).
-    free_pages(start, end);
-    return 0;
-  }
-  if (flags & PGO_DEACTIVATE) {
-    for (auto it = memq.lower_bound(start); it != memq.end() && it->first < end; ++it) {
-      Page* pg = it->second;
-      if (pg->wire_count == 0 && pg->loan_count == 0) {
-        Pmap::clear_referenced(pg);
-        uvm.pm->deactivate(pg);
-      }
+  std::vector<Page*> pages;
+  for (auto it = memq.lower_bound(start); it != memq.end() && it->first < end; ++it)
+    pages.push_back(it->second);
+  int error = 0;
+  for (Page* pg : pages) {
+    if (pg->flags & PG_BUSY || pg->wire_count > 0 || pg->loan_count > 0) continue;
+    if ((flags & PGO_FREE) && (flags & PGO_CLEANIT)) {
+      if (int err = pageout(pg); err != 0) error = err;
+    } else if (flags & PGO_FREE) {
+      drop_page(pg);  // the data is dead (madvise free, truncation)
+    } else if (flags & PGO_DEACTIVATE) {
+      Pmap::clear_referenced(pg);
+      uvm.pm->deactivate(pg);
     }
+  }
+  return error;
+}
+
+int Aobj::swap_off(int startslot, int endslot) {
+  std::vector<int> idx;
+  for_each_swslot([&](int i, int slot) {
+    if (slot >= startslot && slot < endslot) idx.push_back(i);
+  });
+  for (int i : idx) {
+    const voff_t off = ptoa(static_cast<std::uint64_t>(i));
+    Page* pg = nullptr;
+    if (int err = get(off, &pg, 0); err != 0) return err;  // brings it in if needed
+    // The swap copy goes away: the page is now the only copy.
+    const int slot = set_swslot(i, 0);
+    uvm.swap->free(slot, 1);
+    pg->flags &= ~PG_CLEAN;
+    uvm.cnt.swapoff_pages++;
   }
   return 0;
 }

@@ -1,17 +1,34 @@
 // The anonymous object pager (uao, seed 000): a uvm_object whose pages are
-// zero-filled on first touch. It backs shared anonymous memory (mmap
-// MAP_SHARED|MAP_ANON): every process sharing the mapping refers to the same
-// object, so a store by one is seen by all.
+// zero-filled on first touch and paged to swap under memory pressure. It
+// backs shared anonymous memory (mmap MAP_SHARED|MAP_ANON): every process
+// sharing the mapping refers to the same object.
 //
-// Swap: the pagers issue gives aobj pages swap slots (an array for small
-// objects, a hash of 16-slot clusters above 64 pages). The interface is ready
-// for it: put() with PGO_CLEANIT is where pages go to swap, get() where they
-// come back.
+// Swap slots per page, as in the seed:
+//   - objects of at most UAO_SWHASH_THRESHOLD (64) pages: an array, one slot
+//     per page;
+//   - larger objects: a hash table of clusters of UAO_SWHASH_CLUSTER_SIZE (16)
+//     pages, keyed by page index >> 4, with min(pages >> 4, 256) buckets
+//     rounded to a power of two. A cluster element is freed when its last
+//     slot is cleared.
+// set_swslot() returns the old slot (0: none); setting 0 frees the element
+// entry, not the slot itself — callers free slots on the device.
+//
+// Detach with busy pages (seed uao_detach): busy pages are marked
+// PG_RELEASED and the object is marked KILLME; the object dies when the last
+// released page is unbusied (releasepg()).
 #pragma once
+
+#include <cstdint>
+#include <vector>
 
 #include "core/uvm_object.h"
 
 namespace uvmsim {
+
+inline constexpr int UAO_SWHASH_CLUSTER_SHIFT = 4;
+inline constexpr int UAO_SWHASH_CLUSTER_SIZE = 1 << UAO_SWHASH_CLUSTER_SHIFT;
+inline constexpr int UAO_SWHASH_THRESHOLD = UAO_SWHASH_CLUSTER_SIZE * 4;
+inline constexpr int UAO_SWHASH_MAXBUCKETS = 256;
 
 class Aobj final : public UvmObject {
  public:
@@ -20,14 +37,59 @@ class Aobj final : public UvmObject {
 
   void detach() override;
   int get(voff_t offset, Page** pgp, int flags) override;
+  // PGO_CLEANIT|PGO_FREE: page out (to swap) and free; PGO_FREE alone:
+  // discard pages and their slots; PGO_DEACTIVATE: move to inactive.
   int put(voff_t start, voff_t end, int flags) override;
   const char* kind() const override { return "aobj"; }
 
-  vsize_t size() const { return size_; }
+  // --- swap slots ---
+  int find_swslot(int pageidx) const;
+  int set_swslot(int pageidx, int slot);  // returns the old slot
+  bool uses_swhash() const { return pages_ > UAO_SWHASH_THRESHOLD; }
+  int swhash_buckets() const { return static_cast<int>(swhash_.size()); }
+  int swhash_elements() const;
+  // Every (pageidx, slot) in use, for the checker and swap-off.
+  template <typename F>
+  void for_each_swslot(F&& f) const {
+    if (!uses_swhash()) {
+      for (int i = 0; i < pages_; i++)
+        if (swslots_[i]) f(i, swslots_[i]);
+      return;
+    }
+    for (const auto& bucket : swhash_)
+      for (const auto& elt : bucket)
+        for (int j = 0; j < UAO_SWHASH_CLUSTER_SIZE; j++)
+          if (elt.slots[j]) f(static_cast<int>(elt.tag << UAO_SWHASH_CLUSTER_SHIFT) + j, elt.slots[j]);
+  }
+  // uao_swap_off: page in every page whose slot is in [startslot, endslot)
+  // and drop the slot. Returns an errno (ENOMEM: no memory to bring it in).
+  int swap_off(int startslot, int endslot);
+
+  // The page was PG_BUSY|PG_RELEASED and is now unbusied: free it, and the
+  // object too when it is dying and this was its last page. Returns false
+  // when the object was freed.
+  bool releasepg(Page* pg);
+  bool dying() const { return killme_; }
+
+  int pages() const { return pages_; }
 
  private:
-  Aobj(Uvm& uvm, vsize_t size) : UvmObject(uvm), size_(size) {}
-  vsize_t size_;
+  Aobj(Uvm& uvm, int pages);
+  struct SwhashElt {
+    std::uint64_t tag;
+    int count;
+    int slots[UAO_SWHASH_CLUSTER_SIZE];
+  };
+  SwhashElt* find_elt(int pageidx, bool create);
+  // Free the page and its swap slot (page must not be loaned or busy).
+  void drop_page(Page* pg);
+  void free_slot_of(int pageidx);
+  int pageout(Page* pg);
+
+  int pages_;
+  bool killme_ = false;
+  std::vector<int> swslots_;                     // small objects
+  std::vector<std::vector<SwhashElt>> swhash_;   // large objects: buckets
 };
 
 }  // namespace uvmsim

@@ -1,0 +1,130 @@
+// Process accesses on the kvm backend: guest ring-3 routines over the
+// process's real page tables; every #PF goes to uvm_fault. Outcomes are
+// mapped exactly as the soft accessor maps them (core/soft_pmap.cpp).
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "core/fault.h"
+#include "core/uvm.h"
+#include "kvm/kvm_backend.h"
+
+namespace uvmsim::kvm {
+
+namespace {
+
+Outcome outcome_of(FaultResult fr) {
+  switch (fr) {
+    case FaultResult::kSegv: return Outcome::kSigsegv;
+    case FaultResult::kBus: return Outcome::kSigbus;
+    case FaultResult::kNoMem: return Outcome::kKilled;  // out of memory (the caller kills)
+    case FaultResult::kOk: break;
+  }
+  return Outcome::kOk;
+}
+
+}  // namespace
+
+Status KvmAccessor::error() const { return ctx_->error; }
+
+AccessResult KvmAccessor::access(VmSpace& vm, const AccessRequest& req) {
+  KvmContext& ctx = *ctx_;
+  // The backend failed (an unexpected exit, a failed ioctl): the model is
+  // consistent, but nothing runs any more. error() says why.
+  auto broken = [&](vaddr_t at, std::uint64_t done) {
+    AccessResult r;
+    r.outcome = Outcome::kSigbus;
+    r.done = done;
+    r.fault_addr = at;
+    return r;
+  };
+  if (!ctx.error.ok()) return broken(req.va, 0);
+  Guest& g = *ctx.guest;
+  Invalidator& inv = g.invalidator();
+  // Every pmap change is followed by pmap_update(); this only catches a
+  // caller that forgot, so that the guest never runs on a stale translation.
+  if (inv.pending()) {
+    ctx.c.late_flushes++;
+    ctx.note(inv.flush());
+    if (!ctx.error.ok()) return broken(req.va, 0);
+  }
+  const Access acc =
+      (req.op == AccessOp::kWrite || req.op == AccessOp::kFill) ? Access::kWrite : Access::kRead;
+
+  // Ring 3 runs only the part inside simulated user space: above kUserMax
+  // lies the reserved region (mapped for the routines themselves). There the
+  // soft MMU finds no translation and the fault handler no entry; do the same.
+  std::uint64_t len = req.len;
+  if (req.va >= kUserMax) len = 0;
+  else if (req.len > kUserMax - req.va) len = kUserMax - req.va;
+
+  FaultResult failed = FaultResult::kOk;
+  vaddr_t last_va = ~0ull;
+  int retries = 0;  // a fault that "succeeds" without mapping must not spin
+  Status handler_error;
+  FaultHandler handler = [&](const PageFault& pf) -> StatusOr<FaultAction> {
+    const Access a = (pf.error_code & PGEX_W) ? Access::kWrite : Access::kRead;
+    FaultResult fr = uvm_fault(*vm.map, pf.cr2, a);
+    if (pf.cr2 != last_va) retries = 0;
+    last_va = pf.cr2;
+    if (fr == FaultResult::kOk && ++retries > 4) fr = FaultResult::kBus;
+    if (fr != FaultResult::kOk) {
+      failed = fr;
+      return FaultAction::kFail;
+    }
+    if (!ctx.error.ok()) return ctx.error;
+    if (inv.pending()) {  // uvm_fault ends with pmap_update; see above
+      ctx.c.late_flushes++;
+      if (Status s = inv.flush(); !s.ok()) return s;
+    }
+    return FaultAction::kRetry;
+  };
+
+  AccessResult r;
+  std::uint64_t hash = kFnvOffset;
+  if (len > 0) {
+    ctx.c.accesses++;
+    const std::uint64_t cr3 = vm.pmap->root();
+    StatusOr<AccessOutcome> o;
+    switch (req.op) {
+      case AccessOp::kRead: o = g.read(cr3, req.va, std::span<std::uint8_t>(req.out, len), handler); break;
+      case AccessOp::kWrite:
+        o = g.write(cr3, req.va, std::span<const std::uint8_t>(req.in, len), handler);
+        break;
+      case AccessOp::kFill: o = g.fill(cr3, req.va, len, req.byte, handler); break;
+      case AccessOp::kSum: o = g.sum(cr3, req.va, len, handler); break;
+    }
+    if (!o.ok()) {
+      ctx.note(absl::InternalError(fmt::format(
+          "kvm backend: {} of {:#x}+{:#x} (root {:#x}): {}",
+          req.op == AccessOp::kRead    ? "read"
+          : req.op == AccessOp::kWrite ? "write"
+          : req.op == AccessOp::kFill  ? "fill"
+                                       : "sum",
+          req.va, req.len, cr3, std::string(o.status().message()))));
+      std::fprintf(stderr, "uvmsim: %s\n", std::string(ctx.error.message()).c_str());
+      return broken(last_va == ~0ull ? req.va : last_va, 0);
+    }
+    if (!o->ok) {
+      r.outcome = outcome_of(failed);
+      r.done = o->done;
+      r.fault_addr = o->fault_addr;
+      return r;
+    }
+    if (req.op == AccessOp::kSum) hash = o->hash;
+  }
+  if (len < req.len) {
+    const vaddr_t va = req.va + len;
+    FaultResult fr = uvm_fault(*vm.map, va, acc);
+    if (fr == FaultResult::kOk) fr = FaultResult::kSegv;  // nothing can be mapped there
+    r.outcome = outcome_of(fr);
+    r.done = len;
+    r.fault_addr = va;
+    return r;
+  }
+  r.done = req.len;
+  r.hash = hash;
+  return r;
+}
+
+}  // namespace uvmsim::kvm
