@@ -41,9 +41,9 @@ struct MachineConfig {
   bool fault_ahead = true;
   // Where backing files live; empty: a private directory under $TMPDIR,
   // removed with the machine.
-  std::string file_dir;
+  std::string file_dir{};
   // Where the swap file lives; empty: an unlinked temporary file.
-  std::string swap_path;
+  std::string swap_path{};
   // Page replacement: "clock" (NetBSD's two-queue clock) or "fifo".
   std::string replacement = "clock";
 };
