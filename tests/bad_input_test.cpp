@@ -103,7 +103,7 @@ TEST_CASE("holes and protection limits are errors that change nothing", "[bad-in
   f.intact();
 }
 
-TEST_CASE("non-fixed mmap finds space; no room is ENOMEM", "[bad-input][mmap]") {
+TEST_CASE("non-fixed mmap finds space, and no room is ENOMEM", "[bad-input][mmap]") {
   Fixture f;
   auto a = f.p->mmap(A, kPageSize, RW, Sharing::kPrivate, MmapFlags{.fixed = false});
   REQUIRE(a.ok());

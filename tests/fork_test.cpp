@@ -285,3 +285,31 @@ TEST_CASE("exit releases everything", "[exit]") {
   CHECK(m->uvm().objects.empty());
   CHECK_INVARIANTS(*m);
 }
+
+TEST_CASE("minherit copy of shared anonymous memory gives the child a snapshot", "[fork][minherit][aobj][loan]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 4 * kPageSize, RW, Sharing::kShared).ok());
+  write_str(p, A, "before");
+  write_str(p, A + kPageSize, "second");
+  REQUIRE_OK(p->minherit(A, 4 * kPageSize, Inherit::kCopy));
+  const auto copies = m->stats().pagecopies;
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  CHECK(m->stats().pagecopies == copies);  // lent, not copied
+  CHECK(m->stats().loan_oa == 2);
+  CHECK_INVARIANTS(*m);
+  write_str(p, A, "AFTER!");          // breaks the loan: the object gets a copy
+  write_str(p, A + 2 * kPageSize, "new page");
+  CHECK(read_str(*c, A, 6) == "before");
+  CHECK(read_str(*c, A + 2 * kPageSize, 8) == std::string(8, '\0'));
+  write_str(*c, A + kPageSize, "CHILD!");  // the child's write breaks its side
+  CHECK(read_str(p, A + kPageSize, 6) == "second");
+  CHECK(read_str(*c, A + kPageSize, 6) == "CHILD!");
+  CHECK_INVARIANTS(*m);
+  REQUIRE_OK(p->exit());
+  CHECK(read_str(*c, A, 6) == "before");
+  REQUIRE_OK((*c)->exit());
+  CHECK(m->stats().free + m->stats().objpages == m->stats().npages);
+  CHECK_INVARIANTS(*m);
+}

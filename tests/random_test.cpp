@@ -33,6 +33,13 @@ struct PageModel {
   Prot prot = kProtNone;
   Inherit inherit = Inherit::kCopy;
   bool shared_mapping = false;
+  bool wired = false;
+};
+
+// A loan and what its borrower must see: the pages as they were when lent.
+struct LoanModel {
+  LoanHandle h;
+  std::vector<std::vector<std::uint8_t>> snapshot;
 };
 
 struct ProcModel {
@@ -44,6 +51,8 @@ struct RandomRun {
   std::mt19937_64 rng;
   std::unique_ptr<Machine> m;
   std::vector<ProcModel> procs;
+  std::vector<LoanModel> loans;
+  bool with_loans = false;
   int step = 0;
 
   RandomRun(std::uint64_t seed, bool ppref, std::uint64_t mem = 8ull << 20) : rng(seed) {
@@ -75,7 +84,7 @@ struct RandomRun {
     auto r = pm.p->mmap(va_of(first), count * kPageSize, prot, shared ? Sharing::kShared : Sharing::kPrivate);
     REQUIRE(r.ok());
     for (int i = first; i < first + count; i++)
-      pm.pages[i] = PageModel{zero_cell(), prot, shared ? Inherit::kShare : Inherit::kCopy, shared};
+      pm.pages[i] = PageModel{zero_cell(), prot, shared ? Inherit::kShare : Inherit::kCopy, shared, false};
   }
 
   void op_munmap(ProcModel& pm) {
@@ -123,6 +132,7 @@ struct RandomRun {
       return;
     }
     REQUIRE_OK(s);
+    for (int i = first; i < first + count; i++) pm.pages[i].wired = lock;
   }
 
   void op_madvise(ProcModel& pm) {
@@ -182,6 +192,58 @@ struct RandomRun {
     }
   }
 
+  void op_loan(ProcModel& pm) {
+    int first, count;
+    range(&first, &count);
+    const LoanTo to = rnd(2) ? LoanTo::kKernel : LoanTo::kAnon;
+    auto h = m->loan(*pm.p, va_of(first), count * kPageSize, to);
+    // A wired page refuses the loan (EBUSY). Wiring is per page, and a page
+    // can be shared copy-on-write with a process that wired it, which the
+    // model does not track: any wiring anywhere makes EBUSY acceptable.
+    bool any_wired = false;
+    for (auto& q : procs)
+      for (auto& [i, pg] : q.pages) any_wired |= pg.wired;
+    bool readable = true;
+    for (int i = first; i < first + count; i++) {
+      auto it = pm.pages.find(i);
+      if (it == pm.pages.end() || !(it->second.prot & kProtRead)) readable = false;
+    }
+    if (!h.ok()) {
+      INFO(h.status().ToString());
+      const int err = errno_of(h.status());
+      REQUIRE((err == EFAULT || err == EBUSY));
+      if (err == EFAULT) REQUIRE_FALSE(readable);
+      if (err == EBUSY) REQUIRE(any_wired);
+      return;
+    }
+    REQUIRE(readable);
+    LoanModel lm{*h, {}};
+    for (int i = first; i < first + count; i++) lm.snapshot.push_back(*pm.pages[i].cell);
+    loans.push_back(std::move(lm));
+  }
+
+  void op_kread() {
+    if (loans.empty()) return;
+    LoanModel& lm = loans[rnd(static_cast<int>(loans.size()))];
+    const std::uint64_t total = lm.snapshot.size() * kPageSize;
+    const std::uint64_t off = rng() % total;
+    const std::uint64_t len = 1 + rng() % (total - off);
+    auto r = m->loan_read(lm.h, off, len);
+    REQUIRE(r.ok());
+    for (std::uint64_t b = 0; b < len; b++) {
+      const std::uint64_t a = off + b;
+      if ((*r)[b] != lm.snapshot[a / kPageSize][a % kPageSize])
+        FAIL("step " << step << ": borrower byte " << a << " changed under the loan");
+    }
+  }
+
+  void op_unloan() {
+    if (loans.empty()) return;
+    const std::size_t i = static_cast<std::size_t>(rnd(static_cast<int>(loans.size())));
+    REQUIRE_OK(m->unloan(loans[i].h));
+    loans.erase(loans.begin() + static_cast<long>(i));
+  }
+
   void op_fork(ProcModel& pm) {
     if (procs.size() >= kMaxProcs) return;
     auto c = pm.p->fork();
@@ -202,6 +264,7 @@ struct RandomRun {
           cm.pages[i].shared_mapping = false;
           break;
       }
+      if (cm.pages.count(i)) cm.pages[i].wired = false;  // wiring is not inherited
     }
     procs.push_back(std::move(cm));
   }
@@ -227,6 +290,12 @@ struct RandomRun {
       else if (op < 88) op_read(pm);
       else if (op < 95) op_fork(pm);
       else op_exit(idx);
+      if (with_loans) {
+        const int lop = rnd(100);
+        if (lop < 8) op_loan(procs[static_cast<std::size_t>(rnd(static_cast<int>(procs.size())))]);
+        else if (lop < 20) op_kread();
+        else if (lop < 25) op_unloan();
+      }
       Status s = m->check();
       if (!s.ok()) FAIL("step " << step << " op " << op << ": " << s.ToString());
     }
@@ -241,8 +310,15 @@ struct RandomRun {
           REQUIRE(buf == *pg.cell);
         }
     for (auto& pm : procs) REQUIRE_OK(pm.p->exit());
+    // Loans outlive their lenders: the borrowers still see their snapshots.
+    while (!loans.empty()) {
+      op_kread();
+      op_unloan();
+      CHECK_INVARIANTS(*m);
+    }
     const auto s = m->stats();
-    CHECK(s.free == s.npages);
+    CHECK(s.free + (s.objpages) == s.npages);  // the shared zero page may stay
+    CHECK(s.loanedpages == 0);
     CHECK(s.swpginuse == 0);
     CHECK(s.swpgonly == 0);
     CHECK(s.anons == 0);
@@ -277,6 +353,24 @@ TEST_CASE("randomized operations under memory pressure (paging to swap)", "[rand
       RandomRun r(seed, true, 40 * kPageSize);  // far less than the working set
       r.run(2500);
       CHECK(r.m->stats().pgswapout > 0);
+    }
+  }
+}
+
+TEST_CASE("randomized loans mixed with writes, forks, unmaps and page-outs", "[random][loan]") {
+  for (std::uint64_t seed : {31ull, 32ull, 33ull}) {
+    DYNAMIC_SECTION("seed " << seed << " (no pressure)") {
+      RandomRun r(seed, true);
+      r.with_loans = true;
+      r.run(2500);
+      CHECK(r.m->stats().loan_break_anon + r.m->stats().loan_break_obj + r.m->stats().flt_acow > 0);
+    }
+    DYNAMIC_SECTION("seed " << seed << " (paging)") {
+      RandomRun r(seed, true, 48 * kPageSize);
+      r.with_loans = true;
+      r.run(2500);
+      CHECK(r.m->stats().pgswapout > 0);
+      CHECK(r.m->stats().unloans > 0);
     }
   }
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "uvmsim/loan.h"
 #include "uvmsim/policy.h"
 #include "uvmsim/stats.h"
 #include "uvmsim/status.h"
@@ -73,6 +74,19 @@ class Machine {
   StatusOr<std::vector<std::uint8_t>> read_file(std::string_view name, std::uint64_t offset,
                                                 std::uint64_t len) const;
   StatusOr<std::uint64_t> file_size(std::string_view name) const;
+
+  // --- page loan-out (include/uvmsim/loan.h) ---
+  // Loan the pages of p's [addr, addr+len) (addr page-aligned, len rounded
+  // up). Per page, in the seed's order: the amap's anon, else the object's
+  // page (fetched through the pager), else the shared zero page. Errors (and
+  // every page already loaned is returned): EFAULT for a hole or a page
+  // without read permission, EBUSY for a wired page, ENOMEM.
+  StatusOr<LoanHandle> loan(Process& p, vaddr_t addr, vsize_t len, LoanTo to);
+  // The borrower's view: bytes [offset, offset+len) of the loaned range.
+  StatusOr<std::vector<std::uint8_t>> loan_read(LoanHandle loan, std::uint64_t offset,
+                                                std::uint64_t len);
+  Status unloan(LoanHandle loan);
+  std::uint64_t loans_outstanding() const;
 
   // --- swap and the page daemon ---
   // swapoff(8): bring every swapped-out page back into memory and stop using

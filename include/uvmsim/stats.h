@@ -57,7 +57,20 @@ namespace uvmsim {
   X(pgswapout, "pages written to swap")                                           \
   X(pgswapin, "pages read from swap")                                             \
   X(swapoff_pages, "pages brought back in by swap-off")                           \
-  X(oom_kills, "processes killed: out of memory and swap")
+  X(oom_kills, "processes killed: out of memory and swap")                       \
+  X(loan_ok, "pages loaned object->kernel")                                       \
+  X(loan_ak, "pages loaned anon->kernel")                                         \
+  X(loan_zk, "zero pages loaned to the kernel")                                   \
+  X(loan_aa, "anons loaned anon->anon (made copy-on-write shared)")               \
+  X(loan_oa, "pages loaned object->anon")                                         \
+  X(loan_za, "zero pages loaned to anons")                                        \
+  X(loan_break_obj, "object loans broken by an owner write (uvm_loanbreak)")     \
+  X(loan_break_anon, "anon loans broken by an owner write (uvm_loanbreak_anon)") \
+  X(loan_rollback, "loans rolled back because a later page failed")               \
+  X(loan_orphans, "loaned pages orphaned by their owner")                         \
+  X(loan_adopted, "loaned pages adopted by the anon that borrowed them")          \
+  X(loan_orphans_freed, "orphaned pages freed at the last unloan")                \
+  X(unloans, "loans returned")
 
 #define UVMSIM_GAUGES(X)                                                          \
   X(npages, "physical pages")                                                     \
@@ -75,7 +88,8 @@ namespace uvmsim {
   X(swpgonly, "swap slots whose page is not resident")                            \
   X(freemin, "page daemon: free pages below which it runs")                      \
   X(freetarg, "page daemon: free pages it aims for")                              \
-  X(processes, "live processes")
+  X(processes, "live processes")                                                  \
+  X(loanedpages, "pages with loan_count > 0")
 
 struct UvmExp {
 #define UVMSIM_DECLARE(name, desc) std::uint64_t name = 0;

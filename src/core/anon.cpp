@@ -23,12 +23,16 @@ void uvm_anfree(Uvm& uvm, Anon* anon) {
     anon->an_swslot = 0;
   }
   if (Page* pg = anon->an_page) {
-    // No one may keep a translation to a page that goes back to the free list.
-    Pmap::page_protect(pg, kProtNone);
-    pg->uanon = nullptr;
-    pg->flags &= ~PG_ANON;
-    if (pg->wire_count > 0) pg->wire_count = 0;  // the last reference unwires
-    uvm.pm->free(pg);
+    if (!(pg->flags & PG_ANON)) {
+      // Borrowed from an object (O->A) or the zero page: drop our loan; the
+      // owner keeps the page.
+      pg->loan_count--;
+      pg->uanon = nullptr;
+      anon->an_page = nullptr;
+      if (!pg->uobject && pg->loan_count == 0) uvm.pm->free(pg);
+    } else {
+      uvm.pagefree(pg);  // loaned to the kernel: becomes an orphan
+    }
     anon->an_page = nullptr;
   }
   delete anon;

@@ -130,6 +130,7 @@ Status Machine::check() const {
         if (writable && e->needs_copy()) c.fail("{}: va {:#x} writable in a needs-copy entry", who, va);
       } else if (e->object) {
         const voff_t off = e->offset + (va - e->start);
+        if (writable && pg->loan_count > 0) c.fail("{}: va {:#x} maps a loaned page writable", who, va);
         if (e->object->find_page(off) != pg)
           c.fail("{}: va {:#x} maps frame {}, not the object's page at {:#x}", who, va, pg->index, off);
         if (writable && e->cow()) c.fail("{}: va {:#x} maps an object page writable in a copy-on-write entry", who, va);
@@ -184,9 +185,22 @@ Status Machine::check() const {
       }
     }
   }
+  // Loans: anons held by anon loans count as references; pages lent to the
+  // kernel count as borrowers.
+  absl::flat_hash_map<const Anon*, int> anon_loans;
+  absl::flat_hash_map<const Page*, int> kernel_loans;
+  for (auto& [id, rec] : uvm.loans) {
+    for (const Anon* an : rec.anons) {
+      anon_loans[an]++;
+      anon_slots.try_emplace(an, 0);
+    }
+    for (const Page* pg : rec.pages) kernel_loans[pg]++;
+  }
   for (auto& [an, slots] : anon_slots) {
-    if (an->an_ref != slots)
-      c.fail("anon {}: an_ref {} but {} amap slots refer to it", fmt::ptr(an), an->an_ref, slots);
+    const int loans = anon_loans.contains(an) ? anon_loans[an] : 0;
+    if (an->an_ref != slots + loans)
+      c.fail("anon {}: an_ref {} but {} amap slots and {} loans refer to it", fmt::ptr(an), an->an_ref,
+             slots, loans);
     if (an->an_page && an->an_page->uanon != an)
       c.fail("anon {}: its page {} does not point back", fmt::ptr(an), an->an_page->index);
     if (!an->an_page && an->an_swslot == 0) c.fail("anon {}: neither resident nor in swap", fmt::ptr(an));
@@ -256,7 +270,19 @@ Status Machine::check() const {
         c.fail("page {}: free but owned, mapped, wired or loaned", i);
       continue;
     }
-    if (pg->uanon && pg->uobject) c.fail("page {}: owned by both an anon and an object", i);
+    {
+      const int kl = kernel_loans.contains(pg) ? kernel_loans[pg] : 0;
+      const int al = (pg->uanon && !(pg->flags & PG_ANON)) ? 1 : 0;
+      if (static_cast<int>(pg->loan_count) != kl + al)
+        c.fail("page {}: loan_count {} but {} kernel loans and {} anon loan", i, pg->loan_count, kl, al);
+    }
+    if ((pg->flags & PG_ANON) && !pg->uanon) c.fail("page {}: PG_ANON without an anon", i);
+    if (pg->uanon && pg->uobject && (pg->flags & PG_ANON))
+      c.fail("page {}: owned by both an anon and an object", i);
+    if (pg->uanon && !(pg->flags & PG_ANON) && !pg->uobject)
+      c.fail("page {}: borrowed by an anon from no object (should have been adopted)", i);
+    if (!pg->uanon && !pg->uobject && pg->pqueue != PageQueue::kNone)
+      c.fail("page {}: orphan on a paging queue", i);
     if (pg->uanon) {
       if (!anon_slots.contains(pg->uanon)) c.fail("page {}: owned by an unreachable anon", i);
       else if (pg->uanon->an_page != pg) c.fail("page {}: its anon has another page", i);
@@ -267,7 +293,8 @@ Status Machine::check() const {
       c.fail("page {}: allocated but owned by nobody (leak)", i);
     }
     if (pg->wire_count > 0 && pg->pqueue != PageQueue::kNone) c.fail("page {}: wired but on a paging queue", i);
-    if (pg->wire_count == 0 && pg->pqueue == PageQueue::kNone && !(pg->flags & PG_BUSY))
+    if (pg->wire_count == 0 && pg->pqueue == PageQueue::kNone && !(pg->flags & PG_BUSY) &&
+        (pg->uanon || pg->uobject))
       c.fail("page {}: in use, unwired, not busy, but on no queue", i);
   }
   if (nfree != pm.free_count() || nactive != pm.active_count() || ninactive != pm.inactive_count())

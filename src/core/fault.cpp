@@ -6,6 +6,7 @@
 
 #include "core/amap.h"
 #include "core/anon.h"
+#include "core/loan.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
@@ -175,7 +176,15 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
       return finish(npg, enter_prot);
     }
     // 1A: map the anon's page. Shared or loaned: read-only, so that a later
-    // write faults and copies.
+    // write faults and copies. A write to a page on loan breaks the loan:
+    // the anon gets a fresh copy, the borrowers keep the old page.
+    if (write && pg->loan_count > 0) {
+      if (uvm_loanbreak_anon(uvm, anon) != 0) {
+        uvm.cnt.flt_noram++;
+        return FaultResult::kNoMem;
+      }
+      pg = anon->an_page;
+    }
     Prot prot = enter_prot;
     if (anon->an_ref > 1 || pg->loan_count > 0) prot &= ~kProtWrite;
     if (write) pg->flags &= ~PG_CLEAN;
@@ -199,6 +208,15 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   const bool promote = !uobj || (write && e->cow());
   if (!promote) {
     // 2A: map the object's page; a copy-on-write entry maps it read-only.
+    // A write to an object page on loan breaks the loan first: the object
+    // gets a fresh copy, the borrowers keep the old page.
+    if (write && uobjpage->loan_count > 0) {
+      uobjpage = uvm_loanbreak(uvm, uobjpage);
+      if (!uobjpage) {
+        uvm.cnt.flt_noram++;
+        return FaultResult::kNoMem;
+      }
+    }
     Prot prot = enter_prot;
     if (e->cow() || uobjpage->loan_count > 0) prot &= ~kProtWrite;
     if (write) uobjpage->flags &= ~PG_CLEAN;

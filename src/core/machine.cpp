@@ -3,6 +3,10 @@
 #include <cerrno>
 
 #include "core/amap.h"
+#include "core/anon.h"
+#include "core/loan.h"
+#include "core/vm_map.h"
+#include <cstring>
 #include "core/backend.h"
 #include "core/pagedaemon.h"
 #include "pagers/aobj.h"
@@ -27,9 +31,74 @@ Machine::~Machine() {
   for (auto& p : uvm_->procs)
     if (p->alive()) (void)p->exit();
   uvm_->procs.clear();
+  // Outstanding loans are returned (orphans freed), then the zero page.
+  for (auto& [id, rec] : uvm_->loans) uvm_unloan(*uvm_, rec);
+  uvm_->loans.clear();
+  if (uvm_->loanzero) {
+    uvm_->loanzero->free_pages(0, ~0ull);
+    delete uvm_->loanzero;
+    uvm_->loanzero = nullptr;
+  }
   // Cached file objects go before the object set and physical memory do.
   uvm_->files.reset();
 }
+
+StatusOr<LoanHandle> Machine::loan(Process& p, vaddr_t addr, vsize_t len, LoanTo to) {
+  if (!p.alive()) return absl::FailedPreconditionError(fmt::format("loan: process {} has exited", p.name()));
+  if (&p.machine() != this) return errno_status(EINVAL, "loan: the process belongs to another machine");
+  if (addr & kPageMask) return errno_status(EINVAL, fmt::format("loan: address {:#x} not page-aligned", addr));
+  if (len == 0) return errno_status(EINVAL, "loan: zero length");
+  const vsize_t rlen = round_page(len);
+  if (rlen < len || addr + rlen < addr || addr + rlen > kUserMax)
+    return errno_status(EINVAL, fmt::format("loan: [{:#x}, +{:#x}) outside user space", addr, len));
+  LoanRecord rec;
+  if (int err = uvm_loan(*p.vmspace().map, addr, rlen, to, &rec); err != 0)
+    return errno_status(err, fmt::format("loan [{:#x}, {:#x})", addr, addr + rlen));
+  const std::uint64_t id = uvm_->next_loan++;
+  uvm_->loans.emplace(id, std::move(rec));
+  return LoanHandle{id};
+}
+
+StatusOr<std::vector<std::uint8_t>> Machine::loan_read(LoanHandle loan, std::uint64_t offset,
+                                                       std::uint64_t len) {
+  auto it = uvm_->loans.find(loan.id);
+  if (it == uvm_->loans.end()) return errno_status(ENOENT, fmt::format("loan {}: no such loan", loan.id));
+  LoanRecord& rec = it->second;
+  const std::uint64_t n = rec.to == LoanTo::kKernel ? rec.pages.size() : rec.anons.size();
+  if (offset + len < offset || offset + len > n * kPageSize)
+    return errno_status(EINVAL, fmt::format("loan {}: [{}, +{}) beyond its {} bytes", loan.id, offset, len,
+                                            n * kPageSize));
+  std::vector<std::uint8_t> out(len);
+  for (std::uint64_t done = 0; done < len;) {
+    const std::uint64_t at = offset + done;
+    const std::uint64_t i = at >> kPageShift, o = at & kPageMask;
+    const std::uint64_t chunk = std::min(len - done, kPageSize - o);
+    Page* pg;
+    if (rec.to == LoanTo::kKernel) {
+      pg = rec.pages[i];
+    } else {
+      Anon* an = rec.anons[i];
+      if (!an->an_page) {  // the borrower's anon was paged out: bring it in
+        if (int err = uvm_anon_pagein(*uvm_, an); err != 0)
+          return errno_status(err, fmt::format("loan {}: paging in", loan.id));
+      }
+      pg = an->an_page;
+    }
+    std::memcpy(out.data() + done, uvm_->pm->data(pg) + o, chunk);
+    done += chunk;
+  }
+  return out;
+}
+
+Status Machine::unloan(LoanHandle loan) {
+  auto it = uvm_->loans.find(loan.id);
+  if (it == uvm_->loans.end()) return errno_status(ENOENT, fmt::format("unloan {}: no such loan", loan.id));
+  uvm_unloan(*uvm_, it->second);
+  uvm_->loans.erase(it);
+  return absl::OkStatus();
+}
+
+std::uint64_t Machine::loans_outstanding() const { return uvm_->loans.size(); }
 
 StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) {
   const std::uint64_t npages = config.mem_bytes >> kPageShift;
@@ -86,6 +155,7 @@ UvmExp Machine::stats() const {
     if (pg->wire_count) s.wired++;
     if (pg->uanon) s.anonpages++;
     if (pg->uobject) s.objpages++;
+    if (pg->loan_count) s.loanedpages++;
   }
   s.anons = uvm_->nanons;
   s.amaps = uvm_->amaps.size();

@@ -10,6 +10,10 @@
 #include "core/uvm.h"
 #include "core/uvm_object.h"
 #include "core/vm_map.h"
+#include "core/loan.h"
+#include "pagers/aobj.h"
+
+#include <cstring>
 
 namespace uvmsim {
 
@@ -133,6 +137,55 @@ std::unique_ptr<MapEntry> clone_entry(const MapEntry* e) {
   return n;
 }
 
+// The child's copy of shared anonymous memory (an aobj mapping) is private
+// anonymous memory whose amap holds, for every page the object has, an anon
+// borrowing that page (an O->A loan: no copy now). The parent's next write
+// to such a page breaks the loan (the object gets a new page, the child's
+// anon keeps the old one); the child's writes break it the other way. Pages
+// the object does not have yet read as zeros in the child, as they did at
+// fork time. A wired page cannot be lent: it is copied.
+int fork_aobj_snapshot(VmMap& parent, VmMap& child, MapEntry* e) {
+  Uvm& uvm = parent.uvm();
+  auto* ao = static_cast<Aobj*>(e->object);
+  auto n = clone_entry(e);
+  n->object = nullptr;
+  n->offset = 0;
+  n->etype = UVM_ET_COPYONWRITE;
+  n->sharing = Sharing::kPrivate;
+  n->aref = Aref{0, amap_alloc(uvm, e->size(), 0)};
+  if (!n->aref.ar_amap) return ENOMEM;
+  MapEntry* ne = child.insert(std::move(n));
+  for (int i = 0; i < ne->npages(); i++) {
+    const voff_t off = e->offset + ptoa(static_cast<std::uint64_t>(i));
+    const int pageidx = static_cast<int>(atop(off));
+    if (!ao->find_page(off) && ao->find_swslot(pageidx) == 0) continue;  // still zero
+    Anon* anon = nullptr;
+    int err = uvm_loan_obj_to_anon(uvm, ao, off, &anon);
+    if (err == EBUSY) {
+      Page* src = ao->find_page(off);
+      anon = uvm_analloc(uvm);
+      src->flags |= PG_BUSY;
+      Page* pg = uvm.pagealloc(false);
+      src->flags &= ~PG_BUSY;
+      if (!pg) {
+        anon->an_ref = 0;
+        uvm_anfree(uvm, anon);
+        return ENOMEM;
+      }
+      std::memcpy(uvm.pm->data(pg), uvm.pm->data(src), kPageSize);
+      uvm.cnt.pagecopies++;
+      pg->uanon = anon;
+      pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
+      anon->an_page = pg;
+      uvm.pm->activate(pg);
+      err = 0;
+    }
+    if (err != 0) return err;
+    amap_add(&ne->aref, ptoa(static_cast<std::uint64_t>(i)), anon, false);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int uvmspace_fork(VmMap& parent, VmMap& child) {
@@ -161,6 +214,12 @@ int uvmspace_fork(VmMap& parent, VmMap& child) {
       }
 
       case Inherit::kCopy: {
+        if (e->object && !e->cow() && dynamic_cast<Aobj*>(e->object)) {
+          // Shared anonymous memory inherited as a copy: the child gets a
+          // private snapshot, as NetBSD's amap-backed shared memory gives.
+          if (int err = fork_aobj_snapshot(parent, child, e); err != 0) error = err;
+          break;
+        }
         auto n = clone_entry(e);
         n->etype |= UVM_ET_COPYONWRITE | UVM_ET_NEEDSCOPY;
         if (n->aref.ar_amap) amap_ref(n->aref.ar_amap, n->aref.ar_pageoff, n->npages(), 0);

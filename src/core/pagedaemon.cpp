@@ -156,7 +156,22 @@ bool PageDaemon::evict(std::uint32_t frame) {
   Page* pg = uvm_.pm->page(frame);
   uvm_.cnt.pdscans++;
   if (pg->pqueue == PageQueue::kFree || pg->pqueue == PageQueue::kNone) return false;
+  if (pg->loan_count > 0 && pg->uobject && pg->uobject != uvm_.loanzero && pg->uanon &&
+      !(pg->flags & PG_BUSY) &&
+      (pg->flags & PG_CLEAN) && !Pmap::is_modified(pg)) {
+    // A clean object page lent to an anon (O->A): the object lets go of it
+    // (it can read the page back from its pager) and the anon adopts it, so
+    // the page can be paged out as the anon's next time.
+    Pmap::page_protect(pg, kProtNone);
+    pg->uobject->remove_page(pg);
+    pg->loan_count--;
+    pg->flags |= PG_ANON;
+    uvm_.cnt.loan_adopted++;
+    uvm_.cnt.pdbusy++;
+    return false;
+  }
   if ((pg->flags & PG_BUSY) || pg->wire_count > 0 || pg->loan_count > 0) {
+    // Busy, wired, or lent out: the kernel may be using it.
     uvm_.cnt.pdbusy++;
     return false;
   }

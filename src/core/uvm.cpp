@@ -1,6 +1,8 @@
 #include "core/uvm.h"
 
 #include "core/pagedaemon.h"
+#include "core/anon.h"
+#include "core/uvm_object.h"
 
 namespace uvmsim {
 
@@ -14,6 +16,47 @@ Page* Uvm::pagealloc(bool zero) {
   }
   if (pg && zero) cnt.zeropages++;
   return pg;
+}
+
+void Uvm::pagefree(Page* pg) {
+  Pmap::page_protect(pg, kProtNone);
+  if (pg->loan_count > 0) {
+    if (pg->uobject) {
+      pg->uobject->remove_page(pg);
+      pg->flags &= ~PG_CLEAN;
+      if (pg->uanon) {
+        // O->A: the borrowing anon becomes the owner.
+        pg->loan_count--;
+        pg->flags |= PG_ANON;
+        cnt.loan_adopted++;
+        if (pg->loan_count == 0 && pg->pqueue == PageQueue::kNone && pg->wire_count == 0) pm->activate(pg);
+        return;
+      }
+    } else if (Anon* an = pg->uanon) {
+      if (!(pg->flags & PG_ANON)) pg->loan_count--;  // the anon only borrowed it
+      an->an_page = nullptr;
+      pg->uanon = nullptr;
+      pg->flags &= ~PG_ANON;
+      if (pg->loan_count == 0) {
+        pg->wire_count = 0;
+        pm->free(pg);
+        return;
+      }
+    }
+    // Kernel borrowers remain: an orphan, on no paging queue.
+    pg->wire_count = 0;
+    pm->dequeue(pg);
+    cnt.loan_orphans++;
+    return;
+  }
+  if (pg->uobject) pg->uobject->remove_page(pg);
+  if (pg->uanon) {
+    pg->uanon->an_page = nullptr;
+    pg->uanon = nullptr;
+    pg->flags &= ~PG_ANON;
+  }
+  pg->wire_count = 0;
+  pm->free(pg);
 }
 
 }  // namespace uvmsim

@@ -8,7 +8,9 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "core/loan.h"
 #include "core/physmem.h"
 #include "core/pmap.h"
 #include "core/swap.h"
@@ -50,6 +52,18 @@ struct Uvm {
   int fail_amap_allocs = 0;
 
   std::unique_ptr<PageDaemon> pagedaemon;
+
+  // Outstanding loans by handle id, and the object owning the shared zero
+  // page lent for untouched copy-on-write memory (uvm_loanzero_object).
+  absl::flat_hash_map<std::uint64_t, LoanRecord> loans;
+  std::uint64_t next_loan = 1;
+  UvmObject* loanzero = nullptr;
+
+  // uvm_pagefree: the owner (object or anon) lets go of pg. Every mapping is
+  // removed; the frame is freed unless borrowers hold it (loan_count > 0), in
+  // which case it becomes an orphan they free at their last unloan — or, if
+  // an anon borrowed it from the object (O->A), the anon adopts it.
+  void pagefree(Page* pg);
 
   // uvm_pagealloc: a free frame (PG_BUSY|PG_FAKE, on no queue), zeroed or
   // not; the caller sets the owner. Wakes the page daemon when free pages

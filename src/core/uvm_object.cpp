@@ -35,12 +35,7 @@ void UvmObject::free_pages(voff_t start, voff_t end) {
   std::vector<Page*> victims;
   for (auto it = memq.lower_bound(start); it != memq.end() && it->first < end; ++it)
     victims.push_back(it->second);
-  for (Page* pg : victims) {
-    Pmap::page_protect(pg, kProtNone);
-    remove_page(pg);
-    pg->wire_count = 0;
-    uvm.pm->free(pg);
-  }
+  for (Page* pg : victims) uvm.pagefree(pg);  // loaned pages live on for their borrowers
 }
 
 }  // namespace uvmsim

@@ -123,14 +123,7 @@ void Aobj::drop_page(Page* pg) {
   const int pageidx = static_cast<int>(atop(pg->offset));
   const int slot = set_swslot(pageidx, 0);
   if (slot && uvm.swap) uvm.swap->free(slot, 1);
-  if (pg->loan_count > 0) {
-    // Loaned out: the borrower keeps the page (an orphan) — the loan issue.
-    remove_page(pg);
-    return;
-  }
-  remove_page(pg);
-  pg->wire_count = 0;
-  uvm.pm->free(pg);
+  uvm.pagefree(pg);  // a loaned page lives on for its borrowers
 }
 
 bool Aobj::releasepg(Page* pg) {

@@ -1,0 +1,126 @@
+// Per-process memory accesses: write, fill, read, sum. They go through the
+// simulated MMU and fault like a CPU would; a failing access prints
+// "P CMD ADDR LEN = SIGSEGV|SIGBUS" instead of its normal line.
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cli/scenario_commands.h"
+#include "fmt/format.h"
+
+namespace uvmsim::cli {
+
+namespace {
+
+// `read` prints 2 characters per byte; beyond this the line is no use to anyone.
+constexpr std::uint64_t kMaxReadLen = 256ull << 20;
+
+Status check_wrap(std::string_view cmd, std::uint64_t addr, std::uint64_t len) {
+  if (addr + len < addr)
+    return absl::InvalidArgumentError(
+        fmt::format("{}: {:#x}+{} wraps around the address space", cmd, addr, len));
+  return absl::OkStatus();
+}
+
+// Turns the library's answer into the printed outcome. An error status here
+// means the request was malformed, which the checks above rule out.
+Status access_failed(std::string_view cmd, const Status& st) {
+  return absl::InternalError(fmt::format("{}: {}", cmd, std::string(st.message())));
+}
+
+// ---- write ADDR DATA ----
+
+struct WriteArgs {
+  std::uint64_t addr = 0;
+  std::vector<std::uint8_t> data;
+};
+
+WriteArgs parse_write(ArgReader& r) {
+  WriteArgs a;
+  a.addr = r.number("ADDR");
+  a.data = r.data("DATA");
+  return a;
+}
+
+Status exec_write(Session& s, const Subject& who, const WriteArgs& a) {
+  if (Status st = check_wrap("write", a.addr, a.data.size()); !st.ok()) return st;
+  auto res = who.process->write(a.addr, a.data);
+  if (!res.ok()) return access_failed("write", res.status());
+  access_succeeded(s, who, line_head(who, "write", a.addr, a.data.size()), *res);
+  return absl::OkStatus();
+}
+
+// ---- fill ADDR LEN BYTE ----
+
+struct FillArgs {
+  std::uint64_t addr = 0, len = 0;
+  std::uint8_t byte = 0;
+};
+
+FillArgs parse_fill(ArgReader& r) {
+  FillArgs a;
+  a.addr = r.number("ADDR");
+  a.len = r.number("LEN");
+  a.byte = r.byte("BYTE");
+  return a;
+}
+
+Status exec_fill(Session& s, const Subject& who, const FillArgs& a) {
+  if (Status st = check_wrap("fill", a.addr, a.len); !st.ok()) return st;
+  auto res = who.process->fill(a.addr, a.len, a.byte);
+  if (!res.ok()) return access_failed("fill", res.status());
+  access_succeeded(s, who, line_head(who, "fill", a.addr, a.len), *res);
+  return absl::OkStatus();
+}
+
+// ---- read ADDR LEN, sum ADDR LEN ----
+
+struct ReadArgs {
+  std::uint64_t addr = 0, len = 0;
+};
+
+ReadArgs parse_read(ArgReader& r) {
+  ReadArgs a;
+  a.addr = r.number("ADDR");
+  a.len = r.number("LEN");
+  return a;
+}
+
+Status exec_read(Session& s, const Subject& who, const ReadArgs& a) {
+  if (Status st = check_wrap("read", a.addr, a.len); !st.ok()) return st;
+  if (a.len > kMaxReadLen)
+    return absl::InvalidArgumentError(fmt::format(
+        "read: LEN {} is more than {} bytes; use sum for large ranges", a.len, kMaxReadLen));
+  std::vector<std::uint8_t> buf(a.len);
+  auto res = who.process->read(a.addr, buf);
+  if (!res.ok()) return access_failed("read", res.status());
+  const std::string head = line_head(who, "read", a.addr, a.len);
+  if (access_succeeded(s, who, head, *res)) s.out() << head << " = " << to_hex(buf) << '\n';
+  return absl::OkStatus();
+}
+
+Status exec_sum(Session& s, const Subject& who, const ReadArgs& a) {
+  if (Status st = check_wrap("sum", a.addr, a.len); !st.ok()) return st;
+  auto res = who.process->sum(a.addr, a.len);
+  if (!res.ok()) return access_failed("sum", res.status());
+  const std::string head = line_head(who, "sum", a.addr, a.len);
+  if (access_succeeded(s, who, head, *res))
+    s.out() << head << fmt::format(" = {:#018x}", res->hash) << '\n';
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void add_access_commands(CommandTable& t) {
+  t.push_back(make_command<WriteArgs>("write", Scope::kProcess, "P write ADDR DATA",
+                                      "store DATA (hex:DIGITS or \"string\") at ADDR", parse_write,
+                                      exec_write));
+  t.push_back(make_command<FillArgs>("fill", Scope::kProcess, "P fill ADDR LEN BYTE",
+                                     "store LEN copies of BYTE at ADDR", parse_fill, exec_fill));
+  t.push_back(make_command<ReadArgs>("read", Scope::kProcess, "P read ADDR LEN",
+                                     "print the LEN bytes at ADDR in hex", parse_read, exec_read));
+  t.push_back(make_command<ReadArgs>("sum", Scope::kProcess, "P sum ADDR LEN",
+                                     "print the FNV-1a 64-bit hash of the LEN bytes at ADDR",
+                                     parse_read, exec_sum));
+}
+
+}  // namespace uvmsim::cli

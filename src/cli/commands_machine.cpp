@@ -1,0 +1,118 @@
+// Global commands on the machine itself: machine, spawn, stats, check.
+#include <optional>
+
+#include "absl/status/status.h"
+#include "cli/scenario_commands.h"
+#include "fmt/format.h"
+
+namespace uvmsim::cli {
+
+namespace {
+
+// ---- machine [mem=SIZE] [swap=SIZE] [backend=soft|kvm|auto] [seed=N] ----
+
+struct MachineArgs {
+  MachineConfig config;
+};
+
+std::optional<Backend> parse_backend(std::string_view s) {
+  if (s == "soft") return Backend::kSoft;
+  if (s == "kvm") return Backend::kKvm;
+  if (s == "auto") return Backend::kAuto;
+  return std::nullopt;
+}
+
+MachineArgs parse_machine(ArgReader& r) {
+  MachineArgs a;
+  bool seen_mem = false, seen_swap = false, seen_backend = false, seen_seed = false;
+  auto once = [&](bool& seen, std::string_view key) {
+    if (seen) r.fail(fmt::format("{}= given twice", key));
+    seen = true;
+  };
+  auto number = [&](std::string_view key, std::string_view value) -> std::uint64_t {
+    auto v = parse_number(value);
+    if (!v.ok()) r.fail(fmt::format("bad {}= value '{}': {}", key, value, std::string(v.status().message())));
+    return v.ok() ? *v : 0;
+  };
+  while (r.ok() && !r.at_end()) {
+    auto [key, value] = r.option("option");
+    if (!r.ok()) break;
+    if (key == "mem") {
+      once(seen_mem, key);
+      a.config.mem_bytes = number(key, value);
+    } else if (key == "swap") {
+      once(seen_swap, key);
+      a.config.swap_bytes = number(key, value);
+    } else if (key == "backend") {
+      once(seen_backend, key);
+      if (auto b = parse_backend(value)) a.config.backend = *b;
+      else r.fail(fmt::format("bad backend= value '{}': expected soft|kvm|auto", value));
+    } else if (key == "seed") {
+      once(seen_seed, key);
+      a.config.seed = number(key, value);
+    } else {
+      r.fail(fmt::format("unknown option '{}' (expected mem=, swap=, backend= or seed=)", key));
+    }
+  }
+  return a;
+}
+
+Status exec_machine(Session& s, const Subject&, const MachineArgs& a) {
+  if (s.has_machine() || s.commands_done() > 0)
+    return absl::FailedPreconditionError("machine: must be the first command");
+  return s.create_machine(a.config);
+}
+
+// ---- spawn P ----
+
+struct SpawnArgs {
+  std::string name;
+};
+
+SpawnArgs parse_spawn(ArgReader& r) { return {r.name("P")}; }
+
+Status exec_spawn(Session& s, const Subject&, const SpawnArgs& a) {
+  if (Status st = s.check_new_name(a.name); !st.ok())
+    return absl::FailedPreconditionError(fmt::format("spawn: {}", std::string(st.message())));
+  auto p = s.machine().spawn(a.name);
+  if (!p.ok())
+    return absl::InternalError(fmt::format("spawn: the machine refused: {}", std::string(p.status().message())));
+  s.add_process(a.name, *p);
+  return absl::OkStatus();
+}
+
+// ---- stats, check ----
+
+struct NoArgs {};
+NoArgs parse_none(ArgReader&) { return {}; }
+
+Status exec_stats(Session& s, const Subject&, const NoArgs&) {
+  s.out() << s.machine().stats().to_string();
+  return absl::OkStatus();
+}
+
+Status exec_check(Session& s, const Subject&, const NoArgs&) {
+  Status st = s.machine().check();
+  if (st.ok()) s.out() << "check ok\n";
+  else s.out() << "check failed: " << std::string(st.message()) << '\n';
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void add_machine_commands(CommandTable& t) {
+  t.push_back(make_command<MachineArgs>(
+      "machine", Scope::kGlobal, "machine [mem=SIZE] [swap=SIZE] [backend=soft|kvm|auto] [seed=N]",
+      "configure the machine (first command only; defaults mem=64M swap=256M backend=auto)",
+      parse_machine, exec_machine));
+  t.push_back(make_command<SpawnArgs>("spawn", Scope::kGlobal, "spawn P",
+                                      "create process P with an empty address space", parse_spawn,
+                                      exec_spawn));
+  t.push_back(make_command<NoArgs>("stats", Scope::kGlobal, "stats",
+                                   "print the simulator's counters", parse_none, exec_stats));
+  t.push_back(make_command<NoArgs>("check", Scope::kGlobal, "check",
+                                   "run the invariant checker; print `check ok` or what is wrong",
+                                   parse_none, exec_check));
+}
+
+}  // namespace uvmsim::cli

@@ -1,0 +1,104 @@
+#include "cli/scenario_runner.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "cli/scenario_args.h"
+#include "cli/scenario_commands.h"
+#include "cli/scenario_lexer.h"
+#include "fmt/format.h"
+
+namespace uvmsim::cli {
+
+ScenarioRunner::ScenarioRunner(RunOptions options, std::ostream& out, std::ostream& err)
+    : session_(std::move(options), out), err_(err) {}
+
+int ScenarioRunner::run(std::istream& in) {
+  const std::string& name = session_.options().display_name;
+  std::string line;
+  std::uint64_t line_no = 0;
+  while (std::getline(in, line)) {
+    line_no++;
+    if (Status st = run_line(line); !st.ok()) {
+      session_.out().flush();
+      err_ << name << ':' << line_no << ": " << st.message() << '\n';
+      return kExitScriptError;
+    }
+  }
+  if (in.bad()) {
+    err_ << name << ':' << line_no << ": read error\n";
+    return kExitScriptError;
+  }
+  // A script without commands still runs on a machine (for --stats, and so
+  // that an unusable --backend is reported).
+  if (!session_.has_machine()) {
+    if (Status st = session_.create_machine({}); !st.ok()) {
+      err_ << name << ": " << st.message() << '\n';
+      return kExitScriptError;
+    }
+  }
+  return kExitOk;
+}
+
+Status ScenarioRunner::run_line(std::string_view line) {
+  auto tokens = tokenize(line);
+  if (!tokens.ok()) return tokens.status();
+  if (tokens->empty()) return absl::OkStatus();
+  const std::vector<Token>& t = *tokens;
+
+  // Which command, and who runs it.
+  const CommandDef* def = nullptr;
+  std::span<const Token> args;
+  Subject who;
+  const Token& first = t[0];
+  if (first.kind == Token::Kind::kWord && (def = find_command(first.text, Scope::kGlobal))) {
+    args = std::span(t).subspan(1);
+  } else if (first.kind == Token::Kind::kWord && is_name(first.text)) {
+    if (t.size() < 2) {
+      const bool is_process = session_.live_process(first.text).ok();
+      if (find_command(first.text, Scope::kProcess) && !is_process)
+        return absl::InvalidArgumentError(
+            fmt::format("{}: needs a process name first (P {} ...)", first.text, first.text));
+      if (!is_process)
+        return absl::InvalidArgumentError(fmt::format("unknown command '{}'", first.text));
+      return absl::InvalidArgumentError(
+          fmt::format("'{}': missing command after the process name", first.text));
+    }
+    if (t[1].kind == Token::Kind::kWord) def = find_command(t[1].text, Scope::kProcess);
+    if (!def) {
+      if (find_command(first.text, Scope::kProcess) && !session_.live_process(first.text).ok())
+        return absl::InvalidArgumentError(
+            fmt::format("{}: needs a process name first (P {} ...)", first.text, first.text));
+      return absl::InvalidArgumentError(
+          fmt::format("unknown command '{}' for process '{}'", t[1].spelling(), first.text));
+    }
+    who.name = first.text;
+    args = std::span(t).subspan(2);
+  } else {
+    return absl::InvalidArgumentError(fmt::format("unknown command '{}'", first.spelling()));
+  }
+
+  ArgReader reader(def->name, def->usage, args);
+  BoundCommand command = def->parse(reader);
+  if (!reader.ok()) return reader.status();
+
+  if (def->name != "machine" && !session_.has_machine()) {
+    if (Status st = session_.create_machine({}); !st.ok()) return st;
+  }
+  if (def->scope == Scope::kProcess) {
+    auto p = session_.live_process(who.name);
+    if (!p.ok()) return p.status();
+    who.process = *p;
+  }
+  if (Status st = command(session_, who); !st.ok()) return st;
+  session_.count_command();
+  return absl::OkStatus();
+}
+
+int run_scenario(std::istream& in, std::ostream& out, std::ostream& err,
+                 const RunOptions& options) {
+  ScenarioRunner runner(options, out, err);
+  return runner.run(in);
+}
+
+}  // namespace uvmsim::cli

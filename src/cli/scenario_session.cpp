@@ -1,0 +1,83 @@
+#include "cli/scenario_session.h"
+
+#include "absl/status/status.h"
+#include "fmt/format.h"
+
+namespace uvmsim::cli {
+
+Session::Session(RunOptions options, std::ostream& out)
+    : options_(std::move(options)), out_(out) {}
+
+Status Session::create_machine(MachineConfig config) {
+  if (machine_) return absl::FailedPreconditionError("machine: the machine exists already");
+  if (options_.backend_override) config.backend = *options_.backend_override;
+  auto m = Machine::Create(config);
+  if (!m.ok()) {
+    std::string why(m.status().message());
+    if (why.starts_with("machine: ")) why.erase(0, 9);
+    return absl::FailedPreconditionError(
+        fmt::format("machine: cannot create the machine (backend={}): {}",
+                    to_string(config.backend), why));
+  }
+  machine_ = *std::move(m);
+  return absl::OkStatus();
+}
+
+Status Session::check_new_name(std::string_view name) const {
+  auto it = names_.find(name);
+  if (it == names_.end()) return absl::OkStatus();
+  const char* what = it->second.kind == Kind::kProcess ? "process"
+                     : it->second.kind == Kind::kFile  ? "file"
+                                                       : "loan";
+  return absl::FailedPreconditionError(fmt::format(
+      "name '{}' is already used (by a {}{}); names are never reused", name, what,
+      it->second.state == State::kLive ? "" : " that has ended"));
+}
+
+StatusOr<Process*> Session::live_process(std::string_view name) const {
+  auto it = names_.find(name);
+  if (it == names_.end() || it->second.kind != Kind::kProcess)
+    return absl::NotFoundError(fmt::format("unknown process '{}'", name));
+  switch (it->second.state) {
+    case State::kLive: return it->second.process;
+    case State::kExited:
+      return absl::NotFoundError(fmt::format("unknown process '{}' (it has exited)", name));
+    case State::kKilled:
+      return absl::FailedPreconditionError(
+          fmt::format("process '{}' was killed ({}); it cannot be named any more", name,
+                      it->second.killed_reason));
+  }
+  return absl::InternalError("unreachable");
+}
+
+void Session::add_process(std::string_view name, Process* p) {
+  names_.emplace(std::string(name), Name{Kind::kProcess, State::kLive, p, {}});
+}
+
+void Session::process_exited(std::string_view name) {
+  if (auto it = names_.find(name); it != names_.end()) {
+    it->second.state = State::kExited;
+    it->second.process = nullptr;
+  }
+}
+
+void Session::process_killed(std::string_view name, std::string_view reason) {
+  if (auto it = names_.find(name); it != names_.end()) {
+    it->second.state = State::kKilled;
+    it->second.process = nullptr;
+    it->second.killed_reason = std::string(reason);
+  }
+}
+
+void Session::add_file(std::string_view name) {
+  names_.emplace(std::string(name), Name{Kind::kFile, State::kLive, nullptr, {}});
+}
+
+Status Session::known_file(std::string_view name) const {
+  auto it = names_.find(name);
+  if (it == names_.end() || it->second.kind != Kind::kFile)
+    return absl::NotFoundError(fmt::format("unknown file '{}'", name));
+  return absl::OkStatus();
+}
+
+}  // namespace uvmsim::cli

@@ -1,0 +1,249 @@
+// uvm_loan and friends: see loan.h for the bookkeeping.
+#include "core/loan.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/amap.h"
+#include "core/anon.h"
+#include "core/page.h"
+#include "core/pmap.h"
+#include "core/uvm.h"
+#include "core/uvm_object.h"
+#include "core/vm_map.h"
+
+namespace uvmsim {
+
+namespace {
+
+// The owner of the shared zero page: never pages it out, never frees it.
+class LoanZeroObject final : public UvmObject {
+ public:
+  explicit LoanZeroObject(Uvm& uvm) : UvmObject(uvm) { uo_refs = 0; }
+  void detach() override {}
+  int get(voff_t, Page**, int) override { return EINVAL; }
+  int put(voff_t, voff_t, int) override { return 0; }
+  const char* kind() const override { return "loanzero"; }
+};
+
+// First loan of a page: every mapping becomes read-only, so that an owner
+// write faults and breaks the loan.
+void loan_protect(Page* pg) {
+  if (pg->loan_count == 0) Pmap::page_protect(pg, kProtRead);
+}
+
+int loan_anon(Uvm& uvm, Anon* anon, LoanTo to, LoanRecord* rec) {
+  if (to == LoanTo::kAnon) {
+    // A->A: the anon becomes copy-on-write shared with the borrower.
+    Page* pg = anon->an_page;
+    if (pg && (pg->flags & PG_ANON) && anon->an_ref == 1) {
+      if (pg->wire_count > 0) return EBUSY;
+      Pmap::page_protect(pg, kProtRead);
+    }
+    anon->an_ref++;
+    rec->anons.push_back(anon);
+    uvm.cnt.loan_aa++;
+    return 0;
+  }
+  // A->K: the page itself, resident.
+  if (!anon->an_page) {
+    if (int err = uvm_anon_pagein(uvm, anon); err != 0) return err;
+  }
+  Page* pg = anon->an_page;
+  if (pg->wire_count > 0) return EBUSY;
+  loan_protect(pg);
+  pg->loan_count++;
+  uvm.pm->activate(pg);
+  rec->pages.push_back(pg);
+  uvm.cnt.loan_ak++;
+  return 0;
+}
+
+int loan_uobj(Uvm& uvm, UvmObject* uobj, voff_t off, LoanTo to, LoanRecord* rec) {
+  Page* pg = nullptr;
+  int err = uobj->get(off, &pg, 0);  // fetched through the pager if need be
+  if (err == ENOMEM) return ENOMEM;
+  if (err != 0) return EFAULT;
+  if (to == LoanTo::kKernel) {  // O->K
+    if (pg->wire_count > 0) return EBUSY;
+    loan_protect(pg);
+    pg->loan_count++;
+    uvm.pm->activate(pg);
+    rec->pages.push_back(pg);
+    uvm.cnt.loan_ok++;
+    return 0;
+  }
+  // O->A: one anon per page, shared by every anon loan of it.
+  if (Anon* anon = pg->uanon) {
+    anon->an_ref++;
+    rec->anons.push_back(anon);
+    uvm.cnt.loan_oa++;
+    return 0;
+  }
+  if (pg->wire_count > 0) return EBUSY;
+  Anon* anon = uvm_analloc(uvm);
+  anon->an_page = pg;
+  pg->uanon = anon;  // without PG_ANON: the object still owns it
+  loan_protect(pg);
+  pg->loan_count++;
+  uvm.pm->activate(pg);
+  rec->anons.push_back(anon);
+  uvm.cnt.loan_oa++;
+  return 0;
+}
+
+int loan_zero(Uvm& uvm, LoanTo to, LoanRecord* rec) {
+  Page* pg = uvm_loanzero_page(uvm);
+  if (!pg) return ENOMEM;
+  if (to == LoanTo::kKernel) {
+    pg->loan_count++;
+    rec->pages.push_back(pg);
+    uvm.cnt.loan_zk++;
+    return 0;
+  }
+  if (Anon* anon = pg->uanon) {
+    anon->an_ref++;
+    rec->anons.push_back(anon);
+  } else {
+    Anon* a = uvm_analloc(uvm);
+    a->an_page = pg;
+    pg->uanon = a;
+    pg->loan_count++;
+    rec->anons.push_back(a);
+  }
+  uvm.cnt.loan_za++;
+  return 0;
+}
+
+}  // namespace
+
+int uvm_loan_obj_to_anon(Uvm& uvm, UvmObject* uobj, voff_t off, Anon** out) {
+  LoanRecord rec;
+  if (int err = loan_uobj(uvm, uobj, off, LoanTo::kAnon, &rec); err != 0) return err;
+  *out = rec.anons.front();
+  return 0;
+}
+
+Page* uvm_loanzero_page(Uvm& uvm) {
+  if (!uvm.loanzero) uvm.loanzero = new LoanZeroObject(uvm);
+  if (Page* pg = uvm.loanzero->find_page(0)) return pg;
+  Page* pg = uvm.pagealloc(true);
+  if (!pg) return nullptr;
+  uvm.loanzero->insert_page(pg, 0);
+  pg->flags = static_cast<std::uint16_t>((pg->flags | PG_CLEAN) & ~(PG_BUSY | PG_FAKE));
+  uvm.pm->activate(pg);
+  return pg;
+}
+
+int uvm_loan(VmMap& map, vaddr_t start, vsize_t len, LoanTo to, LoanRecord* out) {
+  Uvm& uvm = map.uvm();
+  LoanRecord rec;
+  rec.to = to;
+  int error = 0;
+  for (vaddr_t va = start; va < start + len && error == 0; va += kPageSize) {
+    MapEntry* e = map.lookup(va);
+    if (!e || !(e->protection & kProtRead)) {
+      error = EFAULT;  // a hole, or memory the owner cannot read itself
+      break;
+    }
+    // The seed's order: the anon layer, then the object, then zeros.
+    Anon* anon = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
+    if (anon) error = loan_anon(uvm, anon, to, &rec);
+    else if (e->object) error = loan_uobj(uvm, e->object, e->offset + (va - e->start), to, &rec);
+    else error = loan_zero(uvm, to, &rec);
+  }
+  map.pmap().update();
+  if (error) {
+    // Roll back every loan already made.
+    if (!rec.pages.empty() || !rec.anons.empty()) uvm.cnt.loan_rollback++;
+    uvm_unloan(uvm, rec);
+    return error;
+  }
+  *out = std::move(rec);
+  return 0;
+}
+
+void uvm_unloan(Uvm& uvm, LoanRecord& rec) {
+  for (Page* pg : rec.pages) {
+    pg->loan_count--;
+    if (!pg->uobject && pg->uanon && !(pg->flags & PG_ANON)) {
+      // Loaned to an anon by an object that let go: the anon owns it now.
+      pg->loan_count--;
+      pg->flags |= PG_ANON;
+      uvm.cnt.loan_adopted++;
+    }
+    if (pg->loan_count == 0 && !pg->uobject && !pg->uanon) {
+      uvm.pm->free(pg);  // the last borrower of an orphan
+      uvm.cnt.loan_orphans_freed++;
+    } else if (pg->loan_count == 0 && pg->pqueue == PageQueue::kNone && pg->wire_count == 0 &&
+               !(pg->flags & PG_BUSY)) {
+      uvm.pm->activate(pg);
+    }
+  }
+  for (Anon* anon : rec.anons) uvm_anon_dropref(uvm, anon);
+  if (!rec.pages.empty() || !rec.anons.empty()) uvm.cnt.unloans++;
+  rec.pages.clear();
+  rec.anons.clear();
+}
+
+Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
+  uobjpage->flags |= PG_BUSY;  // held across the allocation
+  Page* pg = uvm.pagealloc(false);
+  uobjpage->flags &= ~PG_BUSY;
+  if (!pg) return nullptr;
+  std::memcpy(uvm.pm->data(pg), uvm.pm->data(uobjpage), kPageSize);
+  uvm.cnt.pagecopies++;
+  // Force every mapping to reload: they must find the new page.
+  Pmap::page_protect(uobjpage, kProtNone);
+  // Dirtiness carries over to the object's new page.
+  const bool clean = (uobjpage->flags & PG_CLEAN) && !Pmap::is_modified(uobjpage);
+  pg->flags = static_cast<std::uint16_t>(pg->flags & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
+  if (clean) pg->flags |= PG_CLEAN;
+  UvmObject* uobj = uobjpage->uobject;
+  const voff_t off = uobjpage->offset;
+  uobj->remove_page(uobjpage);
+  uobj->insert_page(pg, off);
+  if (uobjpage->uanon) {
+    // O->A: the borrowing anon adopts the old page.
+    uobjpage->loan_count--;
+    uobjpage->flags |= PG_ANON;
+    uvm.cnt.loan_adopted++;
+  } else {
+    uvm.pm->dequeue(uobjpage);  // O->K: an orphan held by the kernel
+    uvm.cnt.loan_orphans++;
+  }
+  if (uobjpage->loan_count == 0 && !uobjpage->uanon) uvm.pm->free(uobjpage);
+  uvm.pm->activate(pg);
+  uvm.cnt.loan_break_obj++;
+  return pg;
+}
+
+int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
+  Page* old = anon->an_page;
+  old->flags |= PG_BUSY;
+  Page* pg = uvm.pagealloc(false);
+  old->flags &= ~PG_BUSY;
+  if (!pg) return ENOMEM;
+  std::memcpy(uvm.pm->data(pg), uvm.pm->data(old), kPageSize);
+  uvm.cnt.pagecopies++;
+  Pmap::page_protect(old, kProtNone);
+  const bool clean = (old->flags & PG_CLEAN) && !Pmap::is_modified(old);
+  old->uanon = nullptr;
+  if (!(old->flags & PG_ANON)) {
+    old->loan_count--;  // we were the borrower (O->A): the object keeps it
+  } else {
+    old->flags &= ~PG_ANON;  // we were the lender (A->K): the kernel keeps it
+    uvm.pm->dequeue(old);
+    uvm.cnt.loan_orphans++;
+  }
+  if (old->loan_count == 0 && !old->uobject) uvm.pm->free(old);
+  anon->an_page = pg;
+  pg->uanon = anon;
+  pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
+  if (clean) pg->flags |= PG_CLEAN;
+  uvm.pm->activate(pg);
+  uvm.cnt.loan_break_anon++;
+  return 0;
+}
+
+}  // namespace uvmsim

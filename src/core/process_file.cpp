@@ -1,0 +1,128 @@
+// Process: file mappings (mmap of a backing file) and msync. Argument
+// checking as in process.cpp: every error is an errno status and leaves the
+// address space unchanged.
+#include <cerrno>
+
+#include "core/uvm.h"
+#include "core/uvm_object.h"
+#include "core/vmspace.h"
+#include "fmt/format.h"
+#include "pagers/file_table.h"
+#include "uvmsim/machine.h"
+#include "uvmsim/process.h"
+
+namespace uvmsim {
+
+namespace {
+
+Status dead(const Process& p) {
+  return absl::FailedPreconditionError(
+      fmt::format("process {} ({}) has exited", p.pid(), p.name()));
+}
+
+// As process.cpp's check_range: [addr, addr+round_page(len)) in user space.
+Status check_range(vaddr_t addr, vsize_t len, vaddr_t* end, const char* what) {
+  if (addr & kPageMask) return errno_status(EINVAL, fmt::format("{}: address {:#x} not page-aligned", what, addr));
+  const vsize_t rlen = round_page(len);
+  if (rlen < len || addr + rlen < addr)
+    return errno_status(EINVAL, fmt::format("{}: {:#x}+{:#x} overflows", what, addr, len));
+  if (len > 0 && (addr < kUserMin || addr + rlen > kUserMax))
+    return errno_status(EINVAL, fmt::format("{}: [{:#x}, {:#x}) outside user space", what, addr, addr + rlen));
+  *end = addr + rlen;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+StatusOr<vaddr_t> Process::mmap_file(vaddr_t addr, vsize_t len, Prot prot, Sharing sharing,
+                                     std::string_view file, voff_t offset, MmapFlags flags) {
+  if (!alive()) return dead(*this);
+  if (len == 0) return errno_status(EINVAL, "mmap: zero length");
+  if (prot & ~kProtAll) return errno_status(EINVAL, fmt::format("mmap: bad protection {:#x}", prot));
+  if ((prot & flags.max_prot) != prot)
+    return errno_status(EACCES, fmt::format("mmap: protection {} exceeds maximum {}", prot_string(prot),
+                                            prot_string(flags.max_prot)));
+  if (offset & kPageMask)
+    return errno_status(EINVAL, fmt::format("mmap: file offset {:#x} not page-aligned", offset));
+  if (round_page(len) < len || offset + round_page(len) < offset)
+    return errno_status(EINVAL, fmt::format("mmap: file offset {:#x}+{:#x} overflows", offset, len));
+  Uvm& uvm = machine_.uvm();
+  if (!uvm.files || !uvm.files->find(file))
+    return errno_status(ENOENT, fmt::format("mmap: no file '{}'", file));
+
+  if (!flags.fixed) addr = trunc_page(addr);
+  vaddr_t end;
+  if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
+    if (flags.fixed || round_page(len) < len) return s;
+    addr = kUserMin;  // a hint outside user space is just a bad hint
+    if (Status s2 = check_range(addr, len, &end, "mmap"); !s2.ok())
+      return errno_status(ENOMEM, fmt::format("mmap: {:#x} bytes do not fit in user space", len));
+  }
+  const vsize_t rlen = end - addr;
+  VmMap& map = *vm_->map;
+  if (!flags.fixed && !map.find_space(addr, rlen, &addr))
+    return errno_status(ENOMEM, fmt::format("mmap: no room for {:#x} bytes", rlen));
+  end = addr + rlen;
+
+  // uvn_attach before the MAP_FIXED unmap: replacing a mapping of the same
+  // file must not push its pages through the last-detach write-back.
+  auto vn = uvm.files->attach(file);
+  if (!vn.ok()) return vn.status();
+  if (flags.fixed) map.unmap(addr, end);
+
+  auto e = std::make_unique<MapEntry>();
+  e->start = addr;
+  e->end = end;
+  e->protection = prot;
+  e->max_protection = flags.max_prot & kProtAll;
+  e->sharing = sharing;
+  e->object = *vn;  // the entry's reference, taken by attach
+  e->offset = offset;
+  if (sharing == Sharing::kPrivate) {
+    // Reads map the file's pages read-only; the first write promotes the
+    // page to an anon (fault case 2B).
+    e->etype = UVM_ET_COPYONWRITE | UVM_ET_NEEDSCOPY;
+    e->inheritance = Inherit::kCopy;
+  } else {
+    e->inheritance = Inherit::kShare;
+  }
+  map.insert(std::move(e));  // file entries are never merged
+  return addr;
+}
+
+// uvm_map_clean: flush the object pages behind [addr, addr+len). The map is
+// not changed (no clipping).
+Status Process::msync(vaddr_t addr, vsize_t len, MsyncMode mode) {
+  if (!alive()) return dead(*this);
+  vaddr_t end;
+  if (Status s = check_range(addr, len, &end, "msync"); !s.ok()) return s;
+  int flags;
+  switch (mode) {
+    case MsyncMode::kSync: flags = PGO_CLEANIT | PGO_SYNCIO; break;
+    case MsyncMode::kAsync: flags = PGO_CLEANIT; break;  // the model's I/O is synchronous anyway
+    case MsyncMode::kInvalidate: flags = PGO_CLEANIT | PGO_SYNCIO | PGO_FREE; break;
+    default: return errno_status(EINVAL, "msync: bad mode");
+  }
+  if (len == 0) return absl::OkStatus();
+  VmMap& map = *vm_->map;
+  if (!map.covered(addr, end))
+    return errno_status(ENOMEM, fmt::format("msync: [{:#x}, {:#x}) is not all mapped", addr, end));
+  if (flags & PGO_FREE) {
+    for (MapEntry* e = map.lookup(addr); e && e->start < end; e = map.next(e))
+      if (e->wired())
+        return errno_status(EBUSY, fmt::format("msync: invalidate of locked memory at {:#x}", e->start));
+  }
+  int error = 0;
+  for (MapEntry* e = map.lookup(addr); e && e->start < end; e = map.next(e)) {
+    if (!e->object) continue;  // anonymous memory has no file to reach
+    const vaddr_t s = std::max(addr, e->start), t = std::min(end, e->end);
+    const int err = e->object->flush(e->offset + (s - e->start), e->offset + (t - e->start), flags);
+    if (err != 0 && error == 0) error = err;
+  }
+  if (error != 0)
+    return errno_status(error == ENOMEM ? ENOMEM : EIO,
+                        fmt::format("msync: write-back of [{:#x}, {:#x}) failed", addr, end));
+  return absl::OkStatus();
+}
+
+}  // namespace uvmsim

@@ -1,0 +1,346 @@
+#include "pagers/vnode.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "core/page.h"
+#include "core/pmap.h"
+#include "core/uvm.h"
+
+namespace uvmsim {
+
+namespace {
+
+// pread until n bytes or end of file; returns the bytes read or -errno.
+std::int64_t read_full(int fd, std::uint8_t* buf, std::uint64_t n, std::uint64_t off) {
+  std::uint64_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, buf + got, n - got, static_cast<off_t>(off + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (r == 0) break;  // end of the host file
+    got += static_cast<std::uint64_t>(r);
+  }
+  return static_cast<std::int64_t>(got);
+}
+
+// pwritev all of iov (consumed as it goes); 0 or an errno.
+int write_full(int fd, std::vector<iovec>& iov, std::uint64_t off) {
+  std::size_t first = 0;
+  while (first < iov.size()) {
+    ssize_t w = ::pwritev(fd, iov.data() + first, static_cast<int>(iov.size() - first),
+                          static_cast<off_t>(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (w == 0) return EIO;
+    off += static_cast<std::uint64_t>(w);
+    auto left = static_cast<std::uint64_t>(w);
+    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+    if (first < iov.size()) {
+      iov[first].iov_base = static_cast<std::uint8_t*>(iov[first].iov_base) + left;
+      iov[first].iov_len -= left;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+Vnode::Stats& Vnode::Stats::operator+=(const Stats& o) {
+  attaches += o.attaches;
+  persist_hits += o.persist_hits;
+  gets += o.gets;
+  get_hits += o.get_hits;
+  get_eof += o.get_eof;
+  pages_read += o.pages_read;
+  puts += o.puts;
+  pages_written += o.pages_written;
+  clusters += o.clusters;
+  flush_by_list += o.flush_by_list;
+  flush_by_offset += o.flush_by_offset;
+  flush_visits += o.flush_visits;
+  flush_lookups += o.flush_lookups;
+  pages_deactivated += o.pages_deactivated;
+  pages_freed += o.pages_freed;
+  free_skipped += o.free_skipped;
+  setsizes += o.setsizes;
+  pages_truncated += o.pages_truncated;
+  io_errors += o.io_errors;
+  return *this;
+}
+
+Vnode::Vnode(Uvm& u, int fd, std::uint64_t size) : UvmObject(u), fd_(fd), size_(size) {
+  uo_refs = 0;  // no mapping yet: uvn_attach takes the first reference
+}
+
+Vnode::~Vnode() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool Vnode::dirty(const Page* pg) { return !(pg->flags & PG_CLEAN) || Pmap::is_modified(pg); }
+
+void Vnode::attach() {
+  stats_.attaches++;
+  // Reclaiming a persisting vnode: its cached pages are found by get().
+  if (uo_refs == 0 && !memq.empty()) stats_.persist_hits++;
+  uo_refs++;
+}
+
+void Vnode::detach() {
+  if (uo_refs <= 0) return;  // not referenced: nothing to drop
+  if (--uo_refs > 0) return;
+  // Last reference (uvn_detach, CANPERSIST): the vnode stays cached. Unlike
+  // the seed, which only deactivates, dirty pages are written back now so
+  // that the cache holds nothing the file does not.
+  (void)flush(0, 0, PGO_CLEANIT | PGO_SYNCIO | PGO_DEACTIVATE | PGO_ALLPAGES);
+}
+
+// => pages returned are resident, not busy, on a paging queue (or wired).
+int Vnode::get(voff_t offset, Page** pgp, int flags) {
+  stats_.gets++;
+  if (offset & kPageMask) return EINVAL;
+  if (offset >= size_) {  // wholly past end of file: SIGBUS for the faulter
+    stats_.get_eof++;
+    return EFAULT;
+  }
+  if (Page* pg = find_page(offset)) {
+    if (pg->flags & PG_BUSY) return EAGAIN;  // cannot happen single-threaded
+    stats_.get_hits++;
+    *pgp = pg;
+    return 0;
+  }
+  if (flags & PGO_LOCKED) return ENOENT;
+
+  // uvn_get step 2 + uvn_io(UIO_READ): a new busy/fake page filled from the
+  // file; the part past end of file (and past a short host file) is zero.
+  Page* pg = uvm.pagealloc(false);
+  if (!pg) return ENOMEM;
+  std::uint8_t* data = uvm.pm->data(pg);
+  const std::uint64_t want = std::min<std::uint64_t>(kPageSize, size_ - offset);
+  const std::int64_t got = read_full(fd_, data, want, offset);
+  if (got < 0) {
+    stats_.io_errors++;
+    uvm.pm->free(pg);
+    return EIO;
+  }
+  std::memset(data + got, 0, kPageSize - static_cast<std::uint64_t>(got));
+  stats_.pages_read++;
+  insert_page(pg, offset);
+  // Data valid and equal to the file: clean, and no stale modified bit.
+  pg->flags = static_cast<std::uint16_t>((pg->flags & ~(PG_BUSY | PG_FAKE)) | PG_CLEAN);
+  Pmap::clear_modified(pg);
+  uvm.pm->activate(pg);
+  *pgp = pg;
+  return 0;
+}
+
+int Vnode::put(voff_t start, voff_t end, int flags) { return flush(start, end, flags); }
+
+// uvn_flush. The traversal (seed, "note on page traversal"): walking memq
+// costs one step per resident page; looking the range up costs about
+// kHashPenalty steps per page of the range. Take the cheaper. PGO_ALLPAGES
+// always walks the list.
+int Vnode::flush(voff_t start, voff_t stop, int flags) {
+  stats_.puts++;
+  constexpr voff_t kTop = ~kPageMask;  // highest page-aligned offset
+  bool by_list;
+  if (flags & PGO_ALLPAGES) {
+    start = 0;
+    stop = kTop;  // every page, also any a racing truncate could leave
+    by_list = true;
+  } else {
+    start = trunc_page(start);
+    stop = stop > kTop ? kTop : round_page(stop);
+    if (start >= stop) return 0;
+    by_list = memq.size() <= atop(stop - start) * kHashPenalty;
+  }
+
+  // The candidate offsets in order. Pages are looked up again when their
+  // turn comes: cleaning a cluster or freeing may have changed the object.
+  std::vector<voff_t> offs;
+  if (by_list) {
+    stats_.flush_by_list++;
+    for (auto& [off, pg] : memq) {
+      stats_.flush_visits++;
+      if (off >= start && off < stop) offs.push_back(off);
+    }
+  } else {
+    stats_.flush_by_offset++;
+    for (voff_t off = start; off < stop; off += kPageSize) {
+      stats_.flush_lookups++;
+      if (find_page(off)) offs.push_back(off);
+    }
+  }
+
+  int error = 0;
+  voff_t done_until = 0;  // pages below this were handled with a cluster
+  std::vector<Page*> run;
+  for (voff_t off : offs) {
+    if (off < done_until) continue;
+    Page* pg = find_page(off);
+    if (!pg) continue;
+
+    bool needs_clean = false;
+    if ((flags & PGO_CLEANIT) && !(pg->flags & PG_BUSY)) {
+      // Freeing: remove the mappings first so that PG_CLEAN is final (the
+      // modified bits are harvested as the mappings go).
+      if ((pg->flags & PG_CLEAN) && (flags & PGO_FREE) && pg->pqueue == PageQueue::kActive &&
+          pg->wire_count == 0 && pg->loan_count == 0)
+        Pmap::page_protect(pg, kProtNone);
+      if ((pg->flags & PG_CLEAN) && Pmap::is_modified(pg)) pg->flags &= ~PG_CLEAN;
+      needs_clean = !(pg->flags & PG_CLEAN);
+    }
+    if (!needs_clean) {
+      dispose(pg, flags);
+      continue;
+    }
+
+    int n = 0;
+    const int err = clean_cluster(pg, stop, &n);
+    run.clear();
+    for (int i = 0; i < n; i++)
+      if (Page* p = find_page(off + ptoa(i))) run.push_back(p);
+    done_until = off + ptoa(static_cast<std::uint64_t>(n));
+    if (err != 0) {
+      // The data is still only in memory: keep the pages (dirty), whatever
+      // the caller wanted freed.
+      error = err;
+      if (flags & PGO_DEACTIVATE)
+        for (Page* p : run) dispose(p, PGO_DEACTIVATE);
+      continue;
+    }
+    for (Page* p : run) dispose(p, flags);
+  }
+  return error;
+}
+
+// uvm_pager_put of a cluster around pg (uvn_cluster: forward from pg, at most
+// MAXBSIZE, not past end of file, only dirty non-busy pages), then uvn_io.
+int Vnode::clean_cluster(Page* pg, voff_t stop, int* run_len) {
+  const voff_t first = pg->offset;
+  std::vector<Page*> run{pg};
+  for (voff_t off = first + kPageSize;
+       static_cast<int>(run.size()) < kMaxCluster && off < stop && off < size_; off += kPageSize) {
+    Page* p = find_page(off);
+    if (!p || (p->flags & PG_BUSY)) break;
+    if ((p->flags & PG_CLEAN) && Pmap::is_modified(p)) p->flags &= ~PG_CLEAN;
+    if (p->flags & PG_CLEAN) break;
+    run.push_back(p);
+  }
+  *run_len = static_cast<int>(run.size());
+
+  for (Page* p : run) p->flags |= PG_BUSY;  // ours during the I/O
+  int err = 0;
+  if (first < size_) {
+    // Never past end of file: the last page contributes only its bytes
+    // before it; the file's size is whatever create/truncate made it.
+    std::uint64_t left = std::min<std::uint64_t>(ptoa(run.size()), size_ - first);
+    std::vector<iovec> iov;
+    for (Page* p : run) {
+      if (left == 0) break;
+      const std::uint64_t len = std::min<std::uint64_t>(kPageSize, left);
+      iov.push_back(iovec{uvm.pm->data(p), len});
+      left -= len;
+    }
+    err = write_full(fd_, iov, first);
+    if (err == 0) {
+      stats_.clusters++;
+      stats_.pages_written += iov.size();
+    } else {
+      stats_.io_errors++;
+    }
+  }
+  for (Page* p : run) {
+    p->flags &= ~PG_BUSY;
+    if (err == 0) {
+      p->flags |= PG_CLEAN;
+      Pmap::clear_modified(p);
+    }
+  }
+  return err;
+}
+
+void Vnode::dispose(Page* pg, int flags) {
+  if (flags & PGO_DEACTIVATE) {
+    if (pg->pqueue != PageQueue::kInactive && pg->wire_count == 0 && pg->loan_count == 0 &&
+        !(pg->flags & PG_BUSY)) {
+      Pmap::page_protect(pg, kProtNone);
+      Pmap::clear_referenced(pg);
+      uvm.pm->deactivate(pg);
+      stats_.pages_deactivated++;
+    }
+  } else if (flags & PGO_FREE) {
+    // Loaned pages belong to their borrowers too; wired and busy ones are
+    // in use: keep them all.
+    if (pg->loan_count > 0 || pg->wire_count > 0 || (pg->flags & PG_BUSY)) {
+      stats_.free_skipped++;
+      return;
+    }
+    Pmap::page_protect(pg, kProtNone);
+    remove_page(pg);
+    uvm.pm->free(pg);
+    stats_.pages_freed++;
+  }
+}
+
+void Vnode::drop_page(Page* pg) {
+  Pmap::page_protect(pg, kProtNone);
+  remove_page(pg);
+  if (pg->loan_count > 0) return;  // the borrowers free it when they are done
+  pg->wire_count = 0;              // its wired mappings are gone
+  uvm.pm->free(pg);
+}
+
+int Vnode::setsize(std::uint64_t newsize) {
+  stats_.setsizes++;
+  const std::uint64_t oldsize = size_;
+  if (::ftruncate(fd_, static_cast<off_t>(newsize)) != 0) {
+    stats_.io_errors++;
+    return errno;
+  }
+  size_ = newsize;
+  if (newsize < oldsize) {
+    // Pages wholly past the new end: gone, faults there give SIGBUS.
+    std::vector<Page*> victims;
+    for (auto it = memq.lower_bound(round_page(newsize)); it != memq.end(); ++it)
+      victims.push_back(it->second);
+    for (Page* pg : victims) {
+      drop_page(pg);
+      stats_.pages_truncated++;
+    }
+  }
+  // The page holding the end (the new one when shrinking, the old one when
+  // growing) reads as zeros past it: in memory there may be bytes written
+  // through a mapping past end of file, or bytes the file just lost. The
+  // bytes before the end stay, dirty or clean as they were.
+  const std::uint64_t edge = std::min(newsize, oldsize);
+  if (edge & kPageMask) {
+    if (Page* pg = find_page(trunc_page(edge))) {
+      const std::uint64_t keep = edge & kPageMask;
+      std::memset(uvm.pm->data(pg) + keep, 0, kPageSize - keep);
+    }
+  }
+  return 0;
+}
+
+int Vnode::terminate() {
+  int error = flush(0, 0, PGO_CLEANIT | PGO_SYNCIO | PGO_ALLPAGES);
+  std::vector<Page*> all;
+  for (auto& [off, pg] : memq) all.push_back(pg);
+  for (Page* pg : all) {
+    drop_page(pg);
+    stats_.pages_freed++;
+  }
+  return error;
+}
+
+}  // namespace uvmsim
