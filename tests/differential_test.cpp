@@ -18,6 +18,9 @@
 #include "core/vmspace.h"
 #include "helpers.h"
 #include "uvmsim/platform.h"
+#ifdef UVMSIM_TEST_HAVE_KVM
+#include "kvm/kvm_backend.h"
+#endif
 
 using namespace uvmsim;
 using namespace uvmsim::test;
@@ -236,6 +239,24 @@ TEST_CASE("differential: soft and kvm agree on every operation", "[differential]
         d.one_step();
         d.compare_state();
       }
+#ifdef UVMSIM_TEST_HAVE_KVM
+      // The kvm machine really ran its accesses in the guest.
+      kvm::KvmContext* ctx = kvm::kvm_context(d.m.kvm->uvm());
+      REQUIRE(ctx != nullptr);
+      const auto& gc = ctx->guest->counters();
+      const auto& ic = ctx->guest->invalidator().counters();
+      INFO(fmt::format("kvm: {} accesses, {} KVM_RUNs, {} #PFs, {} invalidations ({} clean "
+                       "downgrades skipped), {} frames zapped, {} late flushes",
+                       ctx->c.accesses, gc.runs, gc.page_faults, ctx->c.invalidations,
+                       ctx->c.clean_downgrades, ic.frames_zapped, ctx->c.late_flushes));
+      CHECK(ctx->c.accesses > 100);
+      CHECK(gc.page_faults > 100);
+      CHECK(ic.frames_zapped > 0);
+      CHECK(ctx->c.late_flushes == 0);
+      WARN("seed " << r.seed << ": " << ctx->c.accesses << " accesses, " << gc.page_faults << " #PFs, "
+           << ic.frames_zapped << " frames zapped, " << ctx->c.clean_downgrades
+           << " clean downgrades");
+#endif
     }
   }
 }

@@ -25,24 +25,6 @@ constexpr vaddr_t A = 0x10000000;
 constexpr vaddr_t B = 0x20000000;
 constexpr std::uint64_t P = kPageSize;
 
-// Until Machine::~Machine resets uvm.files after the processes exit (the
-// Uvm members destroy `objects` before `files`, and a Vnode's destructor
-// erases itself from `objects`), tear the machine down in that order here.
-// Tests tagged [machine-teardown] need the fix and are hidden until then.
-struct VnodeMachineDeleter {
-  void operator()(Machine* m) const {
-    for (Process* p : m->processes())
-      if (p->alive()) (void)p->exit();
-    m->uvm().files.reset();
-    delete m;
-  }
-};
-using VnodeMachine = std::unique_ptr<Machine, VnodeMachineDeleter>;
-
-VnodeMachine make_vmachine(std::uint64_t mem = 16ull << 20) {
-  return VnodeMachine(make_machine(mem).release());
-}
-
 FileTable& files(Machine& m) {
   REQUIRE(m.uvm().files);
   return *m.uvm().files;
@@ -67,7 +49,7 @@ std::string bytes(std::uint64_t n, char c) { return std::string(n, c); }
 }  // namespace
 
 TEST_CASE("vnode attach sharing: one vnode, shared pages", "[vnode][attach]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 3 * P, 'a'));
   Process* p1 = spawn(*m, "p1");
   Process* p2 = spawn(*m, "p2");
@@ -101,7 +83,7 @@ TEST_CASE("vnode attach sharing: one vnode, shared pages", "[vnode][attach]") {
 }
 
 TEST_CASE("shared-mapping write reaches the file after msync", "[vnode][msync]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 4 * P, 'a'));
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap_file(A, 4 * P, RW, Sharing::kShared, "f", 0).ok());
@@ -132,7 +114,7 @@ TEST_CASE("shared-mapping write reaches the file after msync", "[vnode][msync]")
 }
 
 TEST_CASE("persistence: the vnode and its pages outlive the last mapping", "[vnode][persist]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 4 * P, 'a'));
   const auto base_free = m->stats().free;
   Process* p = spawn(*m, "p");
@@ -173,7 +155,7 @@ TEST_CASE("persistence: the vnode and its pages outlive the last mapping", "[vno
 }
 
 TEST_CASE("end-of-file rules: partial page zero-filled, SIGBUS past, SIGSEGV read-only", "[vnode][eof]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   const std::uint64_t size = P + 904;
   REQUIRE_OK(m->create_file("f", size, 'x'));
   Process* p = spawn(*m, "p");
@@ -215,7 +197,7 @@ TEST_CASE("end-of-file rules: partial page zero-filled, SIGBUS past, SIGSEGV rea
 }
 
 TEST_CASE("private mapping: shares the file page until written, then promotes", "[vnode][private]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 2 * P, 'a'));
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap_file(A, 2 * P, RW, Sharing::kPrivate, "f", 0).ok());
@@ -259,7 +241,7 @@ TEST_CASE("private mapping: shares the file page until written, then promotes", 
 }
 
 TEST_CASE("truncate: pages past the end dropped, bytes before kept, growth reads zeros", "[vnode][truncate]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 4 * P, 'z'));
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap_file(A, 4 * P, RW, Sharing::kShared, "f", 0).ok());
@@ -307,7 +289,7 @@ TEST_CASE("truncate: pages past the end dropped, bytes before kept, growth reads
 }
 
 TEST_CASE("truncate keeps private promoted pages and drops wired file pages", "[vnode][truncate]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 2 * P, 'q'));
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap_file(A, 2 * P, RW, Sharing::kPrivate, "f", 0).ok());
@@ -326,7 +308,7 @@ TEST_CASE("truncate keeps private promoted pages and drops wired file pages", "[
 }
 
 TEST_CASE("flush traversal: by list or by offset, clustered write-back", "[vnode][flush]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 256 * P, 'a'));
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap_file(A, 256 * P, RW, Sharing::kShared, "f", 0).ok());
@@ -380,7 +362,7 @@ TEST_CASE("flush traversal: by list or by offset, clustered write-back", "[vnode
 }
 
 TEST_CASE("fork with file mappings", "[vnode][fork]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 2 * P, 'a'));
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap_file(A, 2 * P, RW, Sharing::kShared, "f", 0).ok());
@@ -415,7 +397,7 @@ TEST_CASE("fork with file mappings", "[vnode][fork]") {
 }
 
 TEST_CASE("exit frees everything but the persisting cache", "[vnode][exit]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 8 * P, 'a'));
   REQUIRE_OK(m->create_file("g", 3 * P + 5, 'b'));
   const auto base = m->stats();
@@ -455,7 +437,7 @@ TEST_CASE("exit frees everything but the persisting cache", "[vnode][exit]") {
 }
 
 TEST_CASE("file pages under memory pressure round-trip through the file", "[vnode][pressure]") {
-  auto m = make_vmachine(64 * P);  // far less memory than the file
+  auto m = make_machine(64 * P);  // far less memory than the file
   REQUIRE_OK(m->create_file("big", 256 * P, 0));
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap_file(A, 256 * P, RW, Sharing::kShared, "big", 0).ok());
@@ -478,8 +460,8 @@ namespace {
 
 // Machine destruction with a file still mapped and one persisting: the
 // dirty pages reach the files in file_dir, which stay; a private directory
-// goes. plain: destroy the Machine as users do (needs the ~Machine fix).
-void file_dir_survives(bool plain) {
+// goes.
+void file_dir_survives() {
   char tmpl[] = "/tmp/uvmsim-vnode-test-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   const std::string dir = tmpl;
@@ -490,10 +472,7 @@ void file_dir_survives(bool plain) {
     cfg.file_dir = dir;
     auto mm = Machine::Create(cfg);
     REQUIRE_OK(mm.status());
-    std::unique_ptr<Machine> owner = std::move(*mm);
-    VnodeMachine guarded;
-    if (!plain) guarded.reset(owner.release());
-    Machine& m = plain ? *owner : *guarded;
+    Machine& m = **mm;
     REQUIRE_OK(m.create_file("kept", 2 * P, 'k'));
     REQUIRE_OK(m.create_file("cached", P, 'c'));
     Process* p = spawn(m, "p");
@@ -518,13 +497,11 @@ void file_dir_survives(bool plain) {
   CHECK(::rmdir(dir.c_str()) == 0);
 }
 
-void private_dir_removed(bool plain) {
+void private_dir_removed() {
   std::string dir;
   {
     std::unique_ptr<Machine> owner = make_machine();
-    VnodeMachine guarded;
-    if (!plain) guarded.reset(owner.release());
-    Machine& m = plain ? *owner : *guarded;
+    Machine& m = *owner;
     REQUIRE_OK(m.create_file("f", P, 1));
     dir = files(m).dir();
     struct stat st;
@@ -545,21 +522,15 @@ void private_dir_removed(bool plain) {
 }  // namespace
 
 TEST_CASE("files in file_dir survive the machine with their dirty pages", "[vnode][lifetime]") {
-  file_dir_survives(false);
+  file_dir_survives();
 }
 
 TEST_CASE("private file directory is removed with the machine", "[vnode][lifetime]") {
-  private_dir_removed(false);
-}
-
-// Hidden until Machine::~Machine resets uvm.files before Uvm's members die.
-TEST_CASE("machine destruction with mapped and cached files", "[.][vnode][machine-teardown]") {
-  file_dir_survives(true);
-  private_dir_removed(true);
+  private_dir_removed();
 }
 
 TEST_CASE("vnode bad input: errno statuses, state unchanged", "[vnode][bad-input]") {
-  auto m = make_vmachine();
+  auto m = make_machine();
   Process* p = spawn(*m, "p");
   // No file table yet.
   CHECK(errno_of(p->mmap_file(A, P, RW, Sharing::kShared, "nope", 0).status()) == ENOENT);
@@ -630,7 +601,7 @@ TEST_CASE("vnode randomized model under memory pressure", "[vnode][random]") {
   constexpr std::uint64_t kPages = 32;  // file + private copies: more than memory
   constexpr vaddr_t kShared[2] = {A, B};
   constexpr vaddr_t kPriv = 0x30000000;
-  auto m = make_vmachine(40 * P);
+  auto m = make_machine(40 * P);
   REQUIRE_OK(m->create_file("r", kPages * P, 0));
   std::uint64_t size = kPages * P;
   std::vector<std::uint8_t> logical(kPages * P, 0);           // the file as mappings see it

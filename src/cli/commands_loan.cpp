@@ -1,15 +1,13 @@
-// Global commands on page loans: loan, kread, unloan.
-//
-// Not supported yet: they need uvm_loan, which has not landed. Each parses
-// completely; wiring one up means writing its exec_* body (and
-// Session::add_loan; a failed loan prints `loan L = error ENAME`).
+// Global commands on page loans: loan, kread, unloan (uvm_loan, the
+// borrower's view, uvm_unloan). A loan the library refuses prints
+// `loan L = error ENAME` and L stays undefined.
 #include "cli/scenario_commands.h"
+
+#include "fmt/format.h"
 
 namespace uvmsim::cli {
 
 namespace {
-
-constexpr std::string_view kWhy = "page loans need uvm_loan, which has not landed";
 
 // ---- loan L P ADDR LEN kernel|anon ----
 
@@ -29,7 +27,19 @@ LoanArgs parse_loan(ArgReader& r) {
   return a;
 }
 
-Status exec_loan(Session&, const Subject&, const LoanArgs&) { return not_supported("loan", kWhy); }
+Status exec_loan(Session& s, const Subject&, const LoanArgs& a) {
+  if (Status st = s.check_new_name(a.loan); !st.ok())
+    return absl::FailedPreconditionError(fmt::format("loan: {}", st.message()));
+  auto p = s.live_process(a.process);
+  if (!p.ok()) return p.status();
+  auto h = s.machine().loan(**p, a.addr, a.len, a.to_anon ? LoanTo::kAnon : LoanTo::kKernel);
+  if (!h.ok()) {
+    s.out() << fmt::format("loan {} = error {}\n", a.loan, errno_name(errno_of(h.status())));
+    return absl::OkStatus();
+  }
+  s.add_loan(a.loan, *h);
+  return absl::OkStatus();
+}
 
 // ---- kread L OFF LEN ----
 
@@ -46,7 +56,15 @@ KreadArgs parse_kread(ArgReader& r) {
   return a;
 }
 
-Status exec_kread(Session&, const Subject&, const KreadArgs&) { return not_supported("kread", kWhy); }
+Status exec_kread(Session& s, const Subject&, const KreadArgs& a) {
+  auto h = s.live_loan(a.loan);
+  if (!h.ok()) return h.status();
+  auto bytes = s.machine().loan_read(*h, a.off, a.len);
+  if (!bytes.ok())
+    return absl::InvalidArgumentError(fmt::format("kread {} {} {}: {}", a.loan, a.off, a.len, std::string(bytes.status().message())));
+  s.out() << fmt::format("kread {} {} {} = {}\n", a.loan, a.off, a.len, to_hex(*bytes));
+  return absl::OkStatus();
+}
 
 // ---- unloan L ----
 
@@ -56,20 +74,24 @@ struct UnloanArgs {
 
 UnloanArgs parse_unloan(ArgReader& r) { return {r.name("L")}; }
 
-Status exec_unloan(Session&, const Subject&, const UnloanArgs&) {
-  return not_supported("unloan", kWhy);
+Status exec_unloan(Session& s, const Subject&, const UnloanArgs& a) {
+  auto h = s.live_loan(a.loan);
+  if (!h.ok()) return h.status();
+  if (Status st = s.machine().unloan(*h); !st.ok()) return st;
+  s.loan_returned(a.loan);
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 void add_loan_commands(CommandTable& t) {
   t.push_back(make_command<LoanArgs>("loan", Scope::kGlobal, "loan L P ADDR LEN kernel|anon",
-                                     "loan the pages of P's range out (uvm_loan); L names the loan (not supported yet)",
+                                     "loan the pages of P's range out (uvm_loan); L names the loan",
                                      parse_loan, exec_loan));
   t.push_back(make_command<KreadArgs>("kread", Scope::kGlobal, "kread L OFF LEN",
-                                      "print bytes of loan L as the borrower sees them (not supported yet)",
+                                      "print bytes of loan L as the borrower sees them",
                                       parse_kread, exec_kread));
-  t.push_back(make_command<UnloanArgs>("unloan", Scope::kGlobal, "unloan L", "return the loan (not supported yet)",
+  t.push_back(make_command<UnloanArgs>("unloan", Scope::kGlobal, "unloan L", "return the loan",
                                        parse_unloan, exec_unloan));
 }
 

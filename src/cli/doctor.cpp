@@ -12,6 +12,7 @@
 #include "cli/version.h"
 #include "fmt/format.h"
 #include "uvmsim/machine.h"
+#include "uvmsim/platform.h"
 
 namespace uvmsim::cli {
 
@@ -65,6 +66,9 @@ int run_doctor(std::ostream& out) {
   const bool auto_ok = report_backend(out, Backend::kAuto);
   report_backend(out, Backend::kSoft);
   report_backend(out, Backend::kKvm);
+  // The kvm platform: flavour, capabilities, invalidation strategy and why,
+  // measured fault round trip.
+  out << "\nkvm platform report:\n" << platform_report();
   return auto_ok ? 0 : 1;
 }
 

@@ -69,6 +69,25 @@ void Session::process_killed(std::string_view name, std::string_view reason) {
   }
 }
 
+void Session::add_loan(std::string_view name, LoanHandle h) {
+  Name n{Kind::kLoan, State::kLive, nullptr, {}};
+  n.loan = h;
+  names_.emplace(std::string(name), n);
+}
+
+StatusOr<LoanHandle> Session::live_loan(std::string_view name) const {
+  auto it = names_.find(name);
+  if (it == names_.end() || it->second.kind != Kind::kLoan)
+    return absl::NotFoundError(fmt::format("unknown loan '{}'", name));
+  if (it->second.state != State::kLive)
+    return absl::NotFoundError(fmt::format("unknown loan '{}' (it has been returned)", name));
+  return it->second.loan;
+}
+
+void Session::loan_returned(std::string_view name) {
+  if (auto it = names_.find(name); it != names_.end()) it->second.state = State::kExited;
+}
+
 void Session::add_file(std::string_view name) {
   names_.emplace(std::string(name), Name{Kind::kFile, State::kLive, nullptr, {}});
 }

@@ -51,6 +51,10 @@ class Session {
   void process_exited(std::string_view name);
   // The simulator killed the process (it has been exited already).
   void process_killed(std::string_view name, std::string_view reason);
+  void add_loan(std::string_view name, LoanHandle h);
+  // The handle of a loan the script made and has not returned.
+  StatusOr<LoanHandle> live_loan(std::string_view name) const;
+  void loan_returned(std::string_view name);
   void add_file(std::string_view name);
   // OK for a file the script created, else "unknown file".
   Status known_file(std::string_view name) const;
@@ -63,6 +67,7 @@ class Session {
     State state = State::kLive;
     Process* process = nullptr;
     std::string killed_reason;
+    LoanHandle loan{};
   };
 
   RunOptions options_;

@@ -1,12 +1,16 @@
 // The kvm side of core/backend.h: machines on a KVM guest.
 #include "kvm/kvm_backend.h"
 
+#include <sys/mman.h>
+
+#include <cerrno>
 #include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
 
 #include "core/uvm.h"
+#include "kvm/error.h"
 #include "kvm/platform.h"
 
 namespace uvmsim {
@@ -59,9 +63,14 @@ bool kvm_backend_built() { return true; }
 StatusOr<BackendParts> make_kvm_backend(Uvm& uvm) {
   Shared& sh = shared();
   std::lock_guard<std::mutex> lock(sh.mu);
-  auto g = new_guest(sh, uvm.pm->memfd(), uvm.pm->base(), uvm.pm->bytes());
-  if (!g.ok()) return unusable(g.status());
   auto ctx = std::make_shared<kvm::KvmContext>();
+  const std::uint64_t bytes = uvm.pm->bytes();
+  void* view = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, uvm.pm->memfd(), 0);
+  if (view == MAP_FAILED)
+    return unusable(kvm::sys_error("mmap(machine memory, guest view)", errno));
+  ctx->guest_view = kvm::Mapping(view, bytes);
+  auto g = new_guest(sh, uvm.pm->memfd(), view, bytes);
+  if (!g.ok()) return unusable(g.status());
   ctx->guest = *std::move(g);
   BackendParts parts;
   parts.pmaps = std::make_unique<kvm::KvmPmapFactory>(ctx);

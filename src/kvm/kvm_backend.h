@@ -25,6 +25,13 @@ namespace uvmsim::kvm {
 // What the backend's parts share: the guest, and a sticky error from a
 // place that cannot return one (an invalidation flush inside pmap_update).
 struct KvmContext {
+  // The guest's own MAP_SHARED mapping of the machine's memfd (its memslot
+  // at GPA 0). The invalidator zaps frames here; the model keeps using
+  // PhysMem's mapping, whose host page tables those zaps leave alone, so
+  // zeroing or copying a frame in the host never takes a host page fault
+  // because the guest's translation of it was invalidated. Declared before
+  // `guest`: unmapped after the VM is gone.
+  Mapping guest_view;
   std::unique_ptr<Guest> guest;
   Status error;
   struct Counters {

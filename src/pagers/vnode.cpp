@@ -285,20 +285,15 @@ void Vnode::dispose(Page* pg, int flags) {
       stats_.free_skipped++;
       return;
     }
-    Pmap::page_protect(pg, kProtNone);
-    remove_page(pg);
-    uvm.pm->free(pg);
+    uvm.pagefree(pg);
     stats_.pages_freed++;
   }
 }
 
-void Vnode::drop_page(Page* pg) {
-  Pmap::page_protect(pg, kProtNone);
-  remove_page(pg);
-  if (pg->loan_count > 0) return;  // the borrowers free it when they are done
-  pg->wire_count = 0;              // its wired mappings are gone
-  uvm.pm->free(pg);
-}
+// uvm_pagefree: unmapped, out of the object; a loaned page lives on for its
+// borrowers (an orphan, or adopted by a borrowing anon). A wired page's
+// wired mappings go with it.
+void Vnode::drop_page(Page* pg) { uvm.pagefree(pg); }
 
 int Vnode::setsize(std::uint64_t newsize) {
   stats_.setsizes++;

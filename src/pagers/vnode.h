@@ -114,8 +114,7 @@ class Vnode final : public UvmObject {
   int clean_cluster(Page* pg, voff_t stop, int* run_len);
   // PGO_DEACTIVATE / PGO_FREE of one page after any cleaning.
   void dispose(Page* pg, int flags);
-  // Drop a page from the object: unmap, then free it (a loaned page is left
-  // to its borrowers, ownerless).
+  // Drop a page from the object whatever its state (truncate, terminate).
   void drop_page(Page* pg);
 
   int fd_;

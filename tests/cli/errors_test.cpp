@@ -118,14 +118,19 @@ TEST_CASE("unknown files", "[errors][names]") {
                "2: spawn: name 'p' is already used (by a file); names are never reused");
 }
 
-TEST_CASE("commands whose subsystem has not landed", "[errors][unsupported]") {
-  const std::string loans = "not supported yet (page loans need uvm_loan, which has not landed)";
-  expect_error("loan L p 0x1000 4K kernel\n", "1: loan: " + loans);
-  expect_error("kread L 0 4\n", "1: kread: " + loans);
-  expect_error("unloan L\n", "1: unloan: " + loans);
+TEST_CASE("loan commands: unknown names and misuse", "[errors][loan]") {
+  expect_error("loan L p 0x1000 4K kernel\n", "1: unknown process 'p'");
+  expect_error("kread L 0 4\n", "1: unknown loan 'L'");
+  expect_error("unloan L\n", "1: unknown loan 'L'");
+  expect_error("spawn p\np mmap 0x10000000 4K rw private anon\nloan L p 0x10000000 4K kernel\nunloan L\nkread L 0 1\n",
+               "5: unknown loan 'L' (it has been returned)");
+  expect_error("spawn p\np mmap 0x10000000 4K rw private anon\nloan L p 0x10000000 4K kernel\nkread L 4000 200\n",
+               "4: kread L 4000 200: loan 1: [4000, +200) beyond its 4096 bytes");
+  expect_error("spawn p\np mmap 0x10000000 4K rw private anon\nloan p p 0x10000000 4K kernel\n",
+               "3: loan: name 'p' is already used (by a process); names are never reused");
 }
 
-TEST_CASE("unsupported commands still report syntax errors first", "[errors][unsupported]") {
+TEST_CASE("file and loan commands report syntax errors first", "[errors][unsupported]") {
   expect_error("file data\n", "1: file: missing SIZE (usage: file F SIZE [fill=BYTE])");
   expect_error("file data 4K fill=300\n", "1: file: bad fill= value '300': a byte is 0..255");
   expect_error("file data 4K size=3\n", "1: file: unknown option 'size' (expected fill=BYTE)");

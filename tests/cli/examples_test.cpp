@@ -77,14 +77,6 @@ void check_example(const fs::path& scen, Backend backend) {
   CHECK(without_new_counters(out.str(), want) == want);
 }
 
-// Examples whose .expected follows the spec where the library does not yet.
-// Each is a [!shouldfail] test below, so ctest stays green and tells us when
-// the library is fixed (the test then "unexpectedly passes").
-//   minherit.scen: `minherit copy` on a shared anonymous mapping must give
-//   the child a private copy; the library lets the parent's later writes
-//   through to the child's pages it has not written.
-const std::set<std::string> kKnownLibraryBugs = {"minherit.scen"};
-
 }  // namespace
 
 TEST_CASE("the examples directory has scenarios with expected outputs", "[examples]") {
@@ -95,7 +87,7 @@ TEST_CASE("the examples directory has scenarios with expected outputs", "[exampl
 
 TEST_CASE("examples print their .expected output (soft)", "[examples]") {
   for (auto& scen : scenarios())
-    if (!kKnownLibraryBugs.contains(scen.filename().string())) check_example(scen, Backend::kSoft);
+    check_example(scen, Backend::kSoft);
 }
 
 TEST_CASE("examples print their .expected output (kvm)", "[examples][kvm]") {
@@ -104,11 +96,5 @@ TEST_CASE("examples print their .expected output (kvm)", "[examples][kvm]") {
     return;
   }
   for (auto& scen : scenarios())
-    if (!kKnownLibraryBugs.contains(scen.filename().string())) check_example(scen, Backend::kKvm);
-}
-
-TEST_CASE("examples with known library bugs (minherit copy of shared anon)",
-          "[examples][!shouldfail]") {
-  for (auto& scen : scenarios())
-    if (kKnownLibraryBugs.contains(scen.filename().string())) check_example(scen, Backend::kSoft);
+    check_example(scen, Backend::kKvm);
 }
