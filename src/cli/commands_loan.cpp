@@ -29,7 +29,7 @@ LoanArgs parse_loan(ArgReader& r) {
 
 Status exec_loan(Session& s, const Subject&, const LoanArgs& a) {
   if (Status st = s.check_new_name(a.loan); !st.ok())
-    return absl::FailedPreconditionError(fmt::format("loan: {}", st.message()));
+    return absl::FailedPreconditionError(fmt::format("loan: {}", std::string(st.message())));
   auto p = s.live_process(a.process);
   if (!p.ok()) return p.status();
   auto h = s.machine().loan(**p, a.addr, a.len, a.to_anon ? LoanTo::kAnon : LoanTo::kKernel);
