@@ -70,7 +70,22 @@ namespace uvmsim {
   X(loan_orphans, "loaned pages orphaned by their owner")                         \
   X(loan_adopted, "loaned pages adopted by the anon that borrowed them")          \
   X(loan_orphans_freed, "orphaned pages freed at the last unloan")                \
-  X(unloans, "loans returned")
+  X(unloans, "loans returned")                                                   \
+  X(vnode_attach, "vnode attaches (a mapping of a file)")                         \
+  X(vnode_persist_hits, "attaches that found the file's pages still cached")      \
+  X(vnode_gets, "vnode pager get calls")                                          \
+  X(vnode_get_hits, "vnode gets satisfied by a resident page")                   \
+  X(vnode_get_eof, "vnode gets refused: wholly past end of file (SIGBUS)")        \
+  X(vnode_pagein, "file pages read")                                              \
+  X(vnode_puts, "vnode pager put/flush calls")                                    \
+  X(vnode_pageout, "file pages written back")                                     \
+  X(vnode_clusters, "write-back clusters (one pwritev each)")                     \
+  X(vnode_flush_bylist, "flushes that walked the object's page list")            \
+  X(vnode_flush_byoff, "flushes that looked up each offset")                      \
+  X(vnode_freed, "file pages freed by put/flush or truncation")                   \
+  X(vnode_setsize, "file size changes (truncate/grow)")                           \
+  X(vnode_truncated, "file pages dropped past a new end of file")                 \
+  X(vnode_ioerr, "file I/O errors")
 
 #define UVMSIM_GAUGES(X)                                                          \
   X(npages, "physical pages")                                                     \
@@ -89,7 +104,8 @@ namespace uvmsim {
   X(freemin, "page daemon: free pages below which it runs")                      \
   X(freetarg, "page daemon: free pages it aims for")                              \
   X(processes, "live processes")                                                  \
-  X(loanedpages, "pages with loan_count > 0")
+  X(loanedpages, "pages with loan_count > 0")                                     \
+  X(vnode_cached, "file pages kept by vnodes with no mapping (persist cache)")
 
 struct UvmExp {
 #define UVMSIM_DECLARE(name, desc) std::uint64_t name = 0;

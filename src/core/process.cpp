@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "core/map_ops.h"
+#include "core/syscall_args.h"
 #include "core/soft_pmap.h"
 #include "core/uvm.h"
 #include "core/vmspace.h"
@@ -36,24 +37,6 @@ Machine& Process::machine() const { return machine_; }
 
 namespace {
 
-Status dead(const Process& p) {
-  return absl::FailedPreconditionError(
-      fmt::format("process {} ({}) has exited", p.pid(), p.name()));
-}
-
-// Range checks shared by the mapping calls: [addr, addr+len) after rounding
-// len up must lie in user space without wrapping.
-Status check_range(vaddr_t addr, vsize_t len, vaddr_t* end, const char* what) {
-  if (addr & kPageMask) return errno_status(EINVAL, fmt::format("{}: address {:#x} not page-aligned", what, addr));
-  const vsize_t rlen = round_page(len);
-  if (rlen < len || addr + rlen < addr)
-    return errno_status(EINVAL, fmt::format("{}: {:#x}+{:#x} overflows", what, addr, len));
-  if (len > 0 && (addr < kUserMin || addr + rlen > kUserMax))
-    return errno_status(EINVAL, fmt::format("{}: [{:#x}, {:#x}) outside user space", what, addr, addr + rlen));
-  *end = addr + rlen;
-  return absl::OkStatus();
-}
-
 Status from_errno(int err, const char* what, vaddr_t addr, vaddr_t end) {
   if (err == 0) return absl::OkStatus();
   return errno_status(err, fmt::format("{} [{:#x}, {:#x})", what, addr, end));
@@ -63,12 +46,8 @@ Status from_errno(int err, const char* what, vaddr_t addr, vaddr_t end) {
 
 StatusOr<vaddr_t> Process::mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sharing,
                                 MmapFlags flags) {
-  if (!alive()) return dead(*this);
-  if (len == 0) return errno_status(EINVAL, "mmap: zero length");
-  if (prot & ~kProtAll) return errno_status(EINVAL, fmt::format("mmap: bad protection {:#x}", prot));
-  if ((prot & flags.max_prot) != prot)
-    return errno_status(EACCES, fmt::format("mmap: protection {} exceeds maximum {}", prot_string(prot),
-                                            prot_string(flags.max_prot)));
+  if (!alive()) return process_dead(*this);
+  if (Status s = check_mmap_prot(len, prot, flags.max_prot); !s.ok()) return s;
   if (!flags.fixed) addr = trunc_page(addr);
   vaddr_t end;
   if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
@@ -107,7 +86,7 @@ StatusOr<vaddr_t> Process::mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sh
 }
 
 Status Process::munmap(vaddr_t addr, vsize_t len) {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   vaddr_t end;
   if (Status s = check_range(addr, len, &end, "munmap"); !s.ok()) return s;
   vm_->map->unmap(addr, end);
@@ -115,7 +94,7 @@ Status Process::munmap(vaddr_t addr, vsize_t len) {
 }
 
 Status Process::mprotect(vaddr_t addr, vsize_t len, Prot prot) {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   vaddr_t end;
   if (Status s = check_range(addr, len, &end, "mprotect"); !s.ok()) return s;
   if (prot & ~kProtAll) return errno_status(EINVAL, fmt::format("mprotect: bad protection {:#x}", prot));
@@ -124,21 +103,21 @@ Status Process::mprotect(vaddr_t addr, vsize_t len, Prot prot) {
 }
 
 Status Process::minherit(vaddr_t addr, vsize_t len, Inherit inherit) {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   vaddr_t end;
   if (Status s = check_range(addr, len, &end, "minherit"); !s.ok()) return s;
   return from_errno(uvm_map_inherit(*vm_->map, addr, end, inherit), "minherit", addr, end);
 }
 
 Status Process::madvise(vaddr_t addr, vsize_t len, Madvise advice) {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   vaddr_t end;
   if (Status s = check_range(addr, len, &end, "madvise"); !s.ok()) return s;
   return from_errno(uvm_map_advice(*vm_->map, addr, end, advice), "madvise", addr, end);
 }
 
 Status Process::mlock(vaddr_t addr, vsize_t len) {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   // mlock rounds the address down and the length up (POSIX allows it).
   const vaddr_t start = trunc_page(addr);
   if (addr + len < addr) return errno_status(EINVAL, "mlock: range overflows");
@@ -150,7 +129,7 @@ Status Process::mlock(vaddr_t addr, vsize_t len) {
 }
 
 Status Process::munlock(vaddr_t addr, vsize_t len) {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   const vaddr_t start = trunc_page(addr);
   if (addr + len < addr) return errno_status(EINVAL, "munlock: range overflows");
   len += addr - start;
@@ -160,16 +139,12 @@ Status Process::munlock(vaddr_t addr, vsize_t len) {
   return from_errno(uvm_map_pageable(*vm_->map, start, end, false), "munlock", start, end);
 }
 
-namespace {
-
-}  // namespace
-
 // Every load and store goes through here. When the fault handler finds no
 // memory even after the page daemon ran (memory and swap exhausted), the
 // process is killed, as a kernel's out-of-memory handling would, and its
 // memory released; the machine and the other processes go on.
 StatusOr<AccessResult> Process::access(const AccessRequest& req) {
-  if (!vm_) return dead(*this);
+  if (!vm_) return process_dead(*this);
   if (req.va + req.len < req.va)
     return errno_status(EINVAL, fmt::format("access {:#x}+{:#x} overflows", req.va, req.len));
   if (req.len == 0) {
@@ -207,7 +182,7 @@ StatusOr<AccessResult> Process::sum(vaddr_t addr, vsize_t len) {
 }
 
 StatusOr<Process*> Process::fork(std::string child_name) {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   auto child = machine_.spawn(std::move(child_name));
   if (!child.ok()) return child.status();
   int err = uvmspace_fork(*vm_->map, *(*child)->vm_->map);
@@ -219,7 +194,7 @@ StatusOr<Process*> Process::fork(std::string child_name) {
 }
 
 Status Process::exit() {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   vm_->map.reset();   // unmaps everything
   vm_->pmap.reset();  // frees the page tables
   vm_.reset();

@@ -3,6 +3,7 @@
 // address space unchanged.
 #include <cerrno>
 
+#include "core/syscall_args.h"
 #include "core/uvm.h"
 #include "core/uvm_object.h"
 #include "core/vmspace.h"
@@ -13,35 +14,10 @@
 
 namespace uvmsim {
 
-namespace {
-
-Status dead(const Process& p) {
-  return absl::FailedPreconditionError(
-      fmt::format("process {} ({}) has exited", p.pid(), p.name()));
-}
-
-// As process.cpp's check_range: [addr, addr+round_page(len)) in user space.
-Status check_range(vaddr_t addr, vsize_t len, vaddr_t* end, const char* what) {
-  if (addr & kPageMask) return errno_status(EINVAL, fmt::format("{}: address {:#x} not page-aligned", what, addr));
-  const vsize_t rlen = round_page(len);
-  if (rlen < len || addr + rlen < addr)
-    return errno_status(EINVAL, fmt::format("{}: {:#x}+{:#x} overflows", what, addr, len));
-  if (len > 0 && (addr < kUserMin || addr + rlen > kUserMax))
-    return errno_status(EINVAL, fmt::format("{}: [{:#x}, {:#x}) outside user space", what, addr, addr + rlen));
-  *end = addr + rlen;
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 StatusOr<vaddr_t> Process::mmap_file(vaddr_t addr, vsize_t len, Prot prot, Sharing sharing,
                                      std::string_view file, voff_t offset, MmapFlags flags) {
-  if (!alive()) return dead(*this);
-  if (len == 0) return errno_status(EINVAL, "mmap: zero length");
-  if (prot & ~kProtAll) return errno_status(EINVAL, fmt::format("mmap: bad protection {:#x}", prot));
-  if ((prot & flags.max_prot) != prot)
-    return errno_status(EACCES, fmt::format("mmap: protection {} exceeds maximum {}", prot_string(prot),
-                                            prot_string(flags.max_prot)));
+  if (!alive()) return process_dead(*this);
+  if (Status s = check_mmap_prot(len, prot, flags.max_prot); !s.ok()) return s;
   if (offset & kPageMask)
     return errno_status(EINVAL, fmt::format("mmap: file offset {:#x} not page-aligned", offset));
   if (round_page(len) < len || offset + round_page(len) < offset)
@@ -93,7 +69,7 @@ StatusOr<vaddr_t> Process::mmap_file(vaddr_t addr, vsize_t len, Prot prot, Shari
 // uvm_map_clean: flush the object pages behind [addr, addr+len). The map is
 // not changed (no clipping).
 Status Process::msync(vaddr_t addr, vsize_t len, MsyncMode mode) {
-  if (!alive()) return dead(*this);
+  if (!alive()) return process_dead(*this);
   vaddr_t end;
   if (Status s = check_range(addr, len, &end, "msync"); !s.ok()) return s;
   int flags;

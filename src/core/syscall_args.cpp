@@ -1,0 +1,33 @@
+#include "core/syscall_args.h"
+
+#include <cerrno>
+
+#include "fmt/format.h"
+
+namespace uvmsim {
+
+Status process_dead(const Process& p) {
+  return absl::FailedPreconditionError(fmt::format("process {} ({}) has exited", p.pid(), p.name()));
+}
+
+Status check_range(vaddr_t addr, vsize_t len, vaddr_t* end, const char* what) {
+  if (addr & kPageMask) return errno_status(EINVAL, fmt::format("{}: address {:#x} not page-aligned", what, addr));
+  const vsize_t rlen = round_page(len);
+  if (rlen < len || addr + rlen < addr)
+    return errno_status(EINVAL, fmt::format("{}: {:#x}+{:#x} overflows", what, addr, len));
+  if (len > 0 && (addr < kUserMin || addr + rlen > kUserMax))
+    return errno_status(EINVAL, fmt::format("{}: [{:#x}, {:#x}) outside user space", what, addr, addr + rlen));
+  *end = addr + rlen;
+  return absl::OkStatus();
+}
+
+Status check_mmap_prot(vsize_t len, Prot prot, Prot max_prot) {
+  if (len == 0) return errno_status(EINVAL, "mmap: zero length");
+  if (prot & ~kProtAll) return errno_status(EINVAL, fmt::format("mmap: bad protection {:#x}", prot));
+  if ((prot & max_prot) != prot)
+    return errno_status(EACCES, fmt::format("mmap: protection {} exceeds maximum {}", prot_string(prot),
+                                            prot_string(max_prot)));
+  return absl::OkStatus();
+}
+
+}  // namespace uvmsim
