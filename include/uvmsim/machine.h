@@ -19,6 +19,7 @@
 #include "uvmsim/loan.h"
 #include "uvmsim/policy.h"
 #include "uvmsim/stats.h"
+#include "uvmsim/trace.h"
 #include "uvmsim/status.h"
 #include "uvmsim/types.h"
 
@@ -99,6 +100,10 @@ class Machine {
   std::string_view replacement_policy() const;
   // Run the page daemon now (as if memory were short). Returns pages freed.
   std::uint64_t run_pagedaemon();
+
+  // Trace events (include/uvmsim/trace.h) go to `sink` (not owned; nullptr
+  // to stop). Tracing costs two clock reads per fault when on, nothing when off.
+  void set_trace_sink(TraceSink* sink);
 
   // Counters and gauges now.
   UvmExp stats() const;

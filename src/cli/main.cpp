@@ -11,6 +11,7 @@
 #include "cli/doctor.h"
 #include "cli/scenario_commands.h"
 #include "cli/scenario_runner.h"
+#include "cli/trace_writer.h"
 #include "cli/version.h"
 #include "fmt/format.h"
 
@@ -47,7 +48,8 @@ void print_run_help(std::ostream& out) {
          "  --stats                  after the script's output, print the counters under a\n"
          "                           '--- stats ---' heading (only if the run succeeded)\n"
          "  --stats-json FILE        write the counters as a JSON object to FILE\n"
-         "  --trace FILE             Chrome trace-event JSON (not supported yet)\n"
+         "  --trace FILE             write a Chrome trace-event JSON of faults, page-daemon\n"
+         "                           passes and loans (opens in Perfetto)\n"
          "  -h, --help               show this help\n"
          "\n"
          "scenario commands:\n";
@@ -82,6 +84,8 @@ int cmd_run(const std::vector<std::string_view>& args) {
   RunOptions options;
   bool print_stats = false;
   std::optional<std::string> stats_json;
+  std::optional<std::string> trace_file;
+  TraceWriter trace;
   std::optional<std::string_view> file;
   bool options_done = false;
   for (std::size_t i = 0; i < args.size(); i++) {
@@ -118,13 +122,15 @@ int cmd_run(const std::vector<std::string_view>& args) {
       if (!v || v->empty()) return usage_error("run", "--stats-json needs a file name");
       stats_json = std::string(*v);
     } else if (is_opt("--trace")) {
-      return usage_error("run",
-                         "--trace: not supported yet (the library does not record trace events)");
+      auto v = value_of("--trace");
+      if (!v || v->empty()) return usage_error("run", "--trace needs a file name");
+      trace_file = std::string(*v);
     } else {
       return usage_error("run", fmt::format("unknown option '{}'", a));
     }
   }
   if (!file) return usage_error("run", "no script given (FILE, or - for standard input)");
+  if (trace_file) options.trace = &trace;
 
   int status;
   std::optional<ScenarioRunner> runner;
@@ -147,6 +153,15 @@ int cmd_run(const std::vector<std::string_view>& args) {
   const UvmExp stats = runner->machine()->stats();
   if (print_stats) std::cout << "--- stats ---\n" << stats.to_string();
   std::cout.flush();
+  if (trace_file) {
+    std::ofstream tf(*trace_file);
+    trace.write_json(tf);
+    tf.close();
+    if (!tf) {
+      std::cerr << fmt::format("uvmsim run: cannot write '{}': {}\n", *trace_file, std::strerror(errno));
+      return kExitIo;
+    }
+  }
   if (stats_json) {
     std::ofstream js(*stats_json);
     js << stats.to_json() << '\n';

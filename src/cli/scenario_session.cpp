@@ -20,6 +20,7 @@ Status Session::create_machine(MachineConfig config) {
                     to_string(config.backend), why));
   }
   machine_ = *std::move(m);
+  if (options_.trace) machine_->set_trace_sink(options_.trace);
   return absl::OkStatus();
 }
 

@@ -253,7 +253,28 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
 }  // namespace
 
 FaultResult uvm_fault(VmMap& map, vaddr_t va, Access access) {
-  return fault_internal(map, va, access, false);
+  Uvm& uvm = map.uvm();
+  if (!uvm.trace) return fault_internal(map, va, access, false);
+  // Traced: name the case by the counter it moved.
+  const UvmExp before = uvm.cnt;
+  const std::uint64_t t0 = uvm.now_ns();
+  const FaultResult r = fault_internal(map, va, access, false);
+  const std::uint64_t t1 = uvm.now_ns();
+  const UvmExp& after = uvm.cnt;
+  std::string_view kind = "other";
+  if (r == FaultResult::kSegv) kind = "sigsegv";
+  else if (r == FaultResult::kBus) kind = "sigbus";
+  else if (r == FaultResult::kNoMem) kind = "nomem";
+  else if (after.loan_break_anon != before.loan_break_anon || after.loan_break_obj != before.loan_break_obj)
+    kind = "loanbreak";
+  else if (after.flt_acow != before.flt_acow) kind = "anon-cow";
+  else if (after.flt_prcopy != before.flt_prcopy) kind = "promote-copy";
+  else if (after.flt_przero != before.flt_przero) kind = "zero-fill";
+  else if (after.fltanget != before.fltanget) kind = "pagein";
+  else if (after.flt_anon != before.flt_anon) kind = "anon";
+  else if (after.flt_obj != before.flt_obj) kind = "object";
+  uvm.emit("fault", kind, map.pid, t0, t1 - t0, va, after.fltnamap - before.fltnamap);
+  return r;
 }
 
 FaultResult uvm_fault_wire(VmMap& map, vaddr_t start, vaddr_t end) {

@@ -56,6 +56,7 @@ StatusOr<LoanHandle> Machine::loan(Process& p, vaddr_t addr, vsize_t len, LoanTo
   if (int err = uvm_loan(*p.vmspace().map, addr, rlen, to, &rec); err != 0)
     return errno_status(err, fmt::format("loan [{:#x}, {:#x})", addr, addr + rlen));
   const std::uint64_t id = uvm_->next_loan++;
+  uvm_->emit("loan", to == LoanTo::kKernel ? "kernel" : "anon", p.pid(), uvm_->now_ns(), 0, addr, atop(rlen));
   uvm_->loans.emplace(id, std::move(rec));
   return LoanHandle{id};
 }
@@ -94,6 +95,8 @@ StatusOr<std::vector<std::uint8_t>> Machine::loan_read(LoanHandle loan, std::uin
 Status Machine::unloan(LoanHandle loan) {
   auto it = uvm_->loans.find(loan.id);
   if (it == uvm_->loans.end()) return errno_status(ENOENT, fmt::format("unloan {}: no such loan", loan.id));
+  const std::uint64_t n = it->second.pages.size() + it->second.anons.size();
+  uvm_->emit("unloan", it->second.to == LoanTo::kKernel ? "kernel" : "anon", 0, uvm_->now_ns(), 0, 0, n);
   uvm_unloan(*uvm_, it->second);
   uvm_->loans.erase(it);
   return absl::OkStatus();
@@ -137,6 +140,7 @@ StatusOr<Process*> Machine::spawn(std::string name) {
   if (!pmap.ok()) return pmap.status();
   vm->pmap = std::move(*pmap);
   vm->map = std::make_unique<VmMap>(*uvm_, *vm->pmap);
+  vm->map->pid = pid;
   auto p = std::make_unique<Process>(*this, pid, std::move(name));
   p->vm_ = std::move(vm);
   Process* raw = p.get();
@@ -224,6 +228,8 @@ void Machine::set_replacement_policy(std::unique_ptr<ReplacementPolicy> policy) 
 std::string_view Machine::replacement_policy() const { return uvm_->pagedaemon->policy().name(); }
 
 std::uint64_t Machine::run_pagedaemon() { return uvm_->pagedaemon->run(); }
+
+void Machine::set_trace_sink(TraceSink* sink) { uvm_->trace = sink; }
 
 Backend Machine::backend() const { return uvm_->backend; }
 const MachineConfig& Machine::config() const { return uvm_->config; }

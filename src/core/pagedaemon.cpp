@@ -98,9 +98,11 @@ std::uint64_t PageDaemon::run() {
   running_ = true;
   uvm_.cnt.pdwoke++;
   const std::uint64_t before = uvm_.pm->free_count();
+  const std::uint64_t t0 = uvm_.now_ns();
   policy_->run(*this);
   running_ = false;
   const std::uint64_t after = uvm_.pm->free_count();
+  uvm_.emit("pagedaemon", policy_->name(), 0, t0, uvm_.now_ns() - t0, 0, after > before ? after - before : 0);
   return after > before ? after - before : 0;
 }
 

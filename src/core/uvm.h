@@ -4,7 +4,9 @@
 // one process share nothing.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <string_view>
 #include <memory>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "core/swap.h"
 #include "uvmsim/machine.h"
 #include "uvmsim/stats.h"
+#include "uvmsim/trace.h"
 
 namespace uvmsim {
 
@@ -52,6 +55,18 @@ struct Uvm {
   int fail_amap_allocs = 0;
 
   std::unique_ptr<PageDaemon> pagedaemon;
+
+  // Tracing (include/uvmsim/trace.h): null when off.
+  TraceSink* trace = nullptr;
+  std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
+  std::uint64_t now_ns() const {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - epoch).count());
+  }
+  void emit(std::string_view name, std::string_view kind, int pid, std::uint64_t ts, std::uint64_t dur,
+            std::uint64_t addr, std::uint64_t count) {
+    if (trace) trace->event(TraceEvent{name, kind, pid, ts, dur, addr, count});
+  }
 
   // Outstanding loans by handle id, and the object owning the shared zero
   // page lent for untouched copy-on-write memory (uvm_loanzero_object).

@@ -65,6 +65,8 @@ class VmMap {
 
   Uvm& uvm() { return uvm_; }
   Pmap& pmap() { return pmap_; }
+  // The process this map belongs to (for traces); 0 if none.
+  int pid = 0;
 
   // The entry containing va, or nullptr.
   MapEntry* lookup(vaddr_t va);

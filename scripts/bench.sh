@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds uvmsim_bench in Release, runs it (uvmsim soft backend and, when
+# usable, kvm, side by side with the host kernel) and regenerates
+# docs/results.md and docs/img/*.png from its JSON output.
+#
+#   scripts/bench.sh            full run (about a minute; 2 cores)
+#   scripts/bench.sh --quick    small sizes, for checking the pipeline
+#   BENCH_REPS=11 scripts/bench.sh
+#
+# Installs what is missing with apt-get (build deps, python3-matplotlib).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+bash scripts/deps.sh
+# Debian's python3-matplotlib is for Debian's python3 (/usr/bin/python3),
+# which may not be the first python3 on PATH (pyenv, venvs).
+PY=python3
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; fi
+if ! "$PY" -c 'import matplotlib' 2>/dev/null; then
+  echo "uvmsim: installing python3-matplotlib"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends python3-matplotlib </dev/null
+fi
+
+build=${BENCH_BUILD_DIR:-$root/build-bench}
+if grep -qE '^[[:space:]]*add_subdirectory\(bench\)' CMakeLists.txt; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DUVMSIM_BUILD_TESTS=OFF >/dev/null
+  bench_bin=$build/bench/uvmsim_bench
+else
+  # Until the top-level CMakeLists.txt adds bench/: a wrapper project.
+  wrap=$build/wrapper
+  mkdir -p "$wrap"
+  cat >"$wrap/CMakeLists.txt" <<CM
+cmake_minimum_required(VERSION 3.25)
+project(uvmsim_bench_wrapper LANGUAGES C CXX ASM)
+add_subdirectory("$root" uvmsim)
+add_subdirectory("$root/bench" bench)
+CM
+  cmake -S "$wrap" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DUVMSIM_BUILD_TESTS=OFF >/dev/null
+  bench_bin=$build/bench/uvmsim_bench
+fi
+cmake --build "$build" --target uvmsim_bench -j "$(nproc)"
+
+mkdir -p docs/img
+json=$build/results.json
+args=(--json "$json" --reps "${BENCH_REPS:-9}")
+if [ "${1:-}" = "--quick" ]; then args+=(--quick); fi
+"$bench_bin" "${args[@]}" | tee "$build/results.txt"
+"$PY" scripts/plot_results.py "$json" docs/results.md docs/img
+echo "wrote docs/results.md and docs/img/"

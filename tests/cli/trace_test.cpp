@@ -1,0 +1,45 @@
+// --trace: the trace events a scenario produces, as Chrome trace JSON.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+
+#include "cli/scenario_runner.h"
+#include "cli/trace_writer.h"
+
+using namespace uvmsim;
+using namespace uvmsim::cli;
+
+TEST_CASE("--trace records faults by case, page-daemon passes and loans", "[cli][trace]") {
+  std::istringstream in(
+      "machine mem=1M swap=8M backend=soft\n"
+      "spawn p\n"
+      "p mmap 0x10000000 2M rw private anon\n"
+      "p fill 0x10000000 2M 0x5a\n"  // 512 pages in 256: the page daemon runs
+      "p fork c\n"
+      "c write 0x10000000 \"x\"\n"
+      "loan L p 0x10100000 4K kernel\n"
+      "unloan L\n"
+      "c read 0x30000000 1\n");
+  std::ostringstream out, err;
+  TraceWriter trace;
+  RunOptions opts;
+  opts.display_name = "t.scen";
+  opts.trace = &trace;
+  REQUIRE(run_scenario(in, out, err, opts) == 0);
+  INFO(err.str());
+  std::ostringstream js;
+  trace.write_json(js);
+  const std::string j = js.str();
+  CHECK(j.rfind("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [", 0) == 0);
+  CHECK(j.find("\"name\": \"zero-fill\", \"cat\": \"fault\", \"ph\": \"X\"") != std::string::npos);
+  CHECK(j.find("\"name\": \"anon-cow\"") != std::string::npos);
+  CHECK(j.find("\"name\": \"pagedaemon\"") != std::string::npos);
+  CHECK(j.find("\"name\": \"loan (kernel)\"") != std::string::npos);
+  CHECK(j.find("\"name\": \"unloan (kernel)\"") != std::string::npos);
+  CHECK(j.find("\"name\": \"sigsegv\"") != std::string::npos);
+  CHECK(j.find("\"name\": \"process_name\"") != std::string::npos);
+  // Balanced brackets: the document closes.
+  CHECK(j.substr(j.size() - 4) == "\n]}\n");
+  CHECK(trace.size() > 512);
+}
