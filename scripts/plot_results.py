@@ -46,6 +46,8 @@ def plot_fork(d, path):
     line("host_fork_wait", "host fork() + _exit + waitpid, 4 KiB", "s--")
     line("host_thp_fork", "host fork(), THP (MADV_HUGEPAGE)", "^:")
     ax.set_xscale("log", base=2)
+    ax.set_xticks(n)
+    ax.set_xticklabels([f"$2^{{{x.bit_length() - 1}}}$" for x in n])
     ax.set_yscale("log")
     ax.set_xlabel("touched pages N (4 KiB each)")
     ax.set_ylabel("time per fork, µs (median; bars: min–max)")

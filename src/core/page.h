@@ -4,7 +4,7 @@
 // is owned by at most one of: a uvm_object (uobject + offset) or an anon
 // (uanon). A loaned page may additionally be borrowed (loan_count > 0).
 //
-// Layout is kept at 64 bytes: the metadata cost per resident page is one of
+// Layout is kept within 64 bytes (56 today): the metadata cost per resident page is one of
 // the figures researchers compare (docs/results.md). Queue links are frame
 // indices, not pointers, for that reason.
 #pragma once

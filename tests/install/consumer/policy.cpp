@@ -69,11 +69,12 @@ int workload(std::unique_ptr<ReplacementPolicy> policy) {
 
   constexpr vaddr_t kBase = 0x10000000;
   constexpr vsize_t kLen = 6 << 20;
+  auto ran = [](const StatusOr<AccessResult>& r) { return r.ok() && r->ok(); };
   Process* p = *m.spawn("p");
   if (!p->mmap(kBase, kLen, kProtRead | kProtWrite, Sharing::kPrivate).ok()) return 1;
-  if (!p->fill(kBase, kLen, 0x5a)->ok()) return 1;
+  if (!ran(p->fill(kBase, kLen, 0x5a))) return 1;
   for (int pass = 0; pass < 2; pass++)
-    if (!p->sum(kBase, kLen)->ok()) return 1;
+    if (!ran(p->sum(kBase, kLen))) return 1;
 
   const UvmExp s = m.stats();
   std::printf("%-11s pages written to swap %5llu, read from swap %5llu, freed %5llu, check %s\n",
