@@ -10,7 +10,7 @@
 using namespace uvmsim;
 using namespace uvmsim::cli;
 
-TEST_CASE("--trace records faults by case, page-daemon passes and loans", "[cli][trace]") {
+TEST_CASE("trace option records faults by case, page-daemon passes and loans", "[cli][trace]") {
   std::istringstream in(
       "machine mem=1M swap=8M backend=soft\n"
       "spawn p\n"

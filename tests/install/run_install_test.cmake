@@ -123,7 +123,7 @@ expect_match(readme_example "${run_out}" "^parent sees hello; COW faults: 1; che
 if(HAVE_CLI)
   run("uvmsim --version" ${prefix}/bin/uvmsim --version)
   expect_match("uvmsim --version" "${run_out}" "^uvmsim [0-9]+\\.[0-9]+\\.[0-9]+\n$")
-  file(GLOB_RECURSE scen ${prefix}/share/fork_cow.scen)
+  file(GLOB_RECURSE scen ${prefix}/*/fork_cow.scen)
   if(NOT scen)
     message(FATAL_ERROR "install: examples/fork_cow.scen not installed")
   endif()
