@@ -153,6 +153,9 @@ StatusOr<AccessResult> Process::access(const AccessRequest& req) {
     return r;
   }
   AccessResult r = machine_.uvm().accessor->access(*vm_, req);
+  // A backend failure (kvm: an unexpected exit or a failed ioctl) is an
+  // error of the machine, not an outcome of the program.
+  if (Status e = machine_.uvm().accessor->error(); !e.ok()) return e;
   if (r.outcome == Outcome::kKilled) {
     killed_reason_ = "out of memory and swap";
     machine_.uvm().cnt.oom_kills++;
