@@ -192,41 +192,83 @@ bool PageDaemon::evict(std::uint32_t frame) {
   return false;
 }
 
-// Page out one anon page: unmap it (harvesting the modified bit), write it to
-// its swap slot (allocating one if it has none) unless it is clean and the
-// slot already holds its data, and free the frame.
-bool PageDaemon::evict_anon(Page* pg) {
+// The frame of an anon whose data is now (only) in swap goes back.
+void PageDaemon::release_anon_page(Page* pg) {
   Anon* anon = pg->uanon;
-  Pmap::page_protect(pg, kProtNone);
-  const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
-  if (dirty || anon->an_swslot == 0) {
-    if (!uvm_.swap) {
-      uvm_.cnt.pdswapfull++;
-      uvm_.pm->activate(pg);
-      return false;
-    }
-    int slot = anon->an_swslot;
-    if (slot == 0) slot = uvm_.swap->alloc(1);
-    if (slot == 0) {
-      uvm_.cnt.pdswapfull++;
-      uvm_.pm->activate(pg);
-      return false;
-    }
-    if (uvm_.swap->write(slot, uvm_.pm->data(pg), 1) != 0) {
-      if (anon->an_swslot == 0) uvm_.swap->free(slot, 1);
-      uvm_.pm->activate(pg);
-      return false;
-    }
-    anon->an_swslot = slot;
-    uvm_.cnt.pgswapout++;
-    uvm_.cnt.pdpageouts++;
-  }
   anon->an_page = nullptr;
   pg->uanon = nullptr;
   pg->flags &= ~PG_ANON;
   uvm_.pm->free(pg);
   uvm_.swap->swpgonly++;
   uvm_.cnt.pdfreed++;
+}
+
+// Page out an anon page. Unmap it (harvesting the modified bit); a clean
+// page whose slot holds its data is just freed; a dirty one is rewritten to
+// its slot. A dirty page with no slot yet starts a swap cluster: up to
+// kSwapCluster unreferenced, dirty, slot-less anon pages that follow it on
+// its queue (pages the clock would take next) get contiguous slots and go out
+// in one write (uvm_swap_alloc with npages > 1).
+bool PageDaemon::evict_anon(Page* pg) {
+  Anon* anon = pg->uanon;
+  Pmap::page_protect(pg, kProtNone);
+  const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
+  if (!dirty && anon->an_swslot != 0) {
+    release_anon_page(pg);
+    return true;
+  }
+  if (!uvm_.swap) {
+    uvm_.cnt.pdswapfull++;
+    uvm_.pm->activate(pg);
+    return false;
+  }
+  if (anon->an_swslot != 0) {
+    if (uvm_.swap->write(anon->an_swslot, uvm_.pm->data(pg), 1) != 0) {
+      uvm_.pm->activate(pg);
+      return false;
+    }
+    uvm_.cnt.pgswapout++;
+    uvm_.cnt.pdpageouts++;
+    release_anon_page(pg);
+    return true;
+  }
+  std::vector<Page*> cluster{pg};
+  std::size_t scanned = 0;
+  for (Page* q = uvm_.pm->next(pg); q && cluster.size() < kSwapCluster && scanned < 2 * kSwapCluster;
+       q = uvm_.pm->next(q), scanned++) {
+    if (!q->uanon || !(q->flags & PG_ANON) || (q->flags & PG_BUSY) || q->wire_count || q->loan_count ||
+        q->uanon->an_swslot != 0 || Pmap::is_referenced(q))
+      continue;
+    cluster.push_back(q);
+  }
+  int n = static_cast<int>(cluster.size());
+  int slot = uvm_.swap->alloc(n);
+  if (slot == 0 && n > 1) {  // no run that long: this page alone
+    cluster.resize(1);
+    n = 1;
+    slot = uvm_.swap->alloc(1);
+  }
+  if (slot == 0) {
+    uvm_.cnt.pdswapfull++;
+    uvm_.pm->activate(pg);
+    return false;
+  }
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(n) * kPageSize);
+  for (int i = 0; i < n; i++) {
+    if (i > 0) Pmap::page_protect(cluster[i], kProtNone);
+    std::memcpy(buf.data() + static_cast<std::size_t>(i) * kPageSize, uvm_.pm->data(cluster[i]), kPageSize);
+  }
+  if (uvm_.swap->write(slot, buf.data(), n) != 0) {
+    uvm_.swap->free(slot, n);
+    for (Page* q : cluster) uvm_.pm->activate(q);
+    return false;
+  }
+  for (int i = 0; i < n; i++) {
+    cluster[i]->uanon->an_swslot = slot + i;
+    release_anon_page(cluster[i]);
+  }
+  uvm_.cnt.pgswapout += static_cast<std::uint64_t>(n);
+  uvm_.cnt.pdpageouts++;
   return true;
 }
 

@@ -54,7 +54,10 @@ class PageDaemon final : public PagedaemonOps {
   bool evict(std::uint32_t frame) override;
 
  private:
+  // Anon pages written to swap together (contiguous slots, one write).
+  static constexpr std::size_t kSwapCluster = 16;
   bool evict_anon(Page* pg);
+  void release_anon_page(Page* pg);
   Uvm& uvm_;
   std::unique_ptr<ReplacementPolicy> policy_;
   std::uint64_t freemin_, freetarg_;
