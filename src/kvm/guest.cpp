@@ -347,6 +347,17 @@ StatusOr<AccessOutcome> Guest::write(std::uint64_t cr3, std::uint64_t va,
   return res;
 }
 
+// The ring-3 routines count down in RCX: a routine that stopped on a fault
+// the handler refused did `total - RCX` units.
+void Guest::settle(AccessOutcome& res, bool finished, std::uint64_t total, const PageFault& pf) {
+  res.done = finished ? total : total - vcpu_->regs().rcx;
+  if (!finished) {
+    res.ok = false;
+    res.fault_addr = pf.cr2;
+    res.error_code = pf.error_code;
+  }
+}
+
 StatusOr<AccessOutcome> Guest::fill(std::uint64_t cr3, std::uint64_t va, std::uint64_t len,
                                     std::uint8_t byte, const FaultHandler& h) {
   AccessOutcome res;
@@ -358,12 +369,7 @@ StatusOr<AccessOutcome> Guest::fill(std::uint64_t cr3, std::uint64_t va, std::ui
   PageFault pf;
   auto done = drive(cr3, r, h, res, &pf);
   if (!done.ok()) return done.status();
-  res.done = *done ? len : len - vcpu_->regs().rcx;
-  if (!*done) {
-    res.ok = false;
-    res.fault_addr = pf.cr2;
-    res.error_code = pf.error_code;
-  }
+  settle(res, *done, len, pf);
   return res;
 }
 
@@ -380,15 +386,8 @@ StatusOr<AccessOutcome> Guest::sum(std::uint64_t cr3, std::uint64_t va, std::uin
   PageFault pf;
   auto done = drive(cr3, r, h, res, &pf);
   if (!done.ok()) return done.status();
-  res.done = *done ? len : len - vcpu_->regs().rcx;
-  if (*done) {
-    res.hash = vcpu_->regs().rax;
-  } else {
-    res.ok = false;
-    res.hash = 0;
-    res.fault_addr = pf.cr2;
-    res.error_code = pf.error_code;
-  }
+  settle(res, *done, len, pf);
+  res.hash = *done ? vcpu_->regs().rax : 0;
   return res;
 }
 
@@ -403,12 +402,7 @@ StatusOr<AccessOutcome> Guest::touch(std::uint64_t cr3, std::uint64_t va, std::u
   PageFault pf;
   auto done = drive(cr3, r, h, res, &pf);
   if (!done.ok()) return done.status();
-  res.done = *done ? count : count - vcpu_->regs().rcx;
-  if (!*done) {
-    res.ok = false;
-    res.fault_addr = pf.cr2;
-    res.error_code = pf.error_code;
-  }
+  settle(res, *done, count, pf);
   return res;
 }
 

@@ -140,6 +140,7 @@ class Guest {
   StatusOr<Exit> run_and_decode();
   Exit decode_exit(std::uint32_t reason);
   // Runs `start` to Done; a failed fault returns false with *failed set.
+  void settle(AccessOutcome& res, bool finished, std::uint64_t total, const PageFault& pf);
   StatusOr<bool> drive(std::uint64_t cr3, const kvm_regs& start, const FaultHandler& h,
                        AccessOutcome& out, PageFault* failed);
   kvm_regs routine_regs(std::uint64_t entry) const;
