@@ -6,11 +6,9 @@
 //                 maps a pre-zeroed frame (no UVM model)
 //   2. dz         a uvmsim demand-zero fault (anonymous private memory)
 //   3. cow        a uvmsim copy-on-write fault in a child after fork
-//   4. scan       a sequential read scan of resident pages of shared
-//                 anonymous memory (aobj pages made resident by the parent),
-//                 without fault-ahead and with it (normal and sequential
-//                 advice). File mappings would be the natural case; shared
-//                 anonymous memory exercises the same object-layer path.
+//   4. scan       a sequential read scan of resident pages of a file
+//                 (made resident by another process's mapping), without
+//                 fault-ahead and with it (normal and sequential advice).
 //   5. warm       ring-3 loops over mapped memory against the same machine
 //                 instructions run natively on the host
 // Cases 1-4 run the guest's touch routine (one byte per page) with the same
@@ -179,13 +177,19 @@ Touch cow_run(Machine& m, std::uint64_t n) {
   return t;
 }
 
-// 4. Scan: the parent makes n pages of shared anonymous memory resident;
-// its child (sharing them, no mappings yet) reads one byte per page.
+// 4. Scan: a backing file whose n pages are resident (another process read
+// them through its own mapping); a second process maps the file and reads one
+// byte per page. Every page is in the object layer: each fault is case 2A,
+// and fault-ahead maps the resident neighbours.
 Touch scan_run(Machine& m, std::uint64_t n, Madvise advice) {
+  static int files = 0;
+  const std::string name = "scan" + std::to_string(files++);
+  must(m.create_file(name, n * kPageSize, 0x5a), "create_file");
   Process* p = must(m.spawn("owner"), "spawn");
-  must(p->mmap(kA, n * kPageSize, kProtRead | kProtWrite, Sharing::kShared).status(), "mmap");
-  touch(p, kA, n, true);
-  Process* c = must(p->fork("scanner"), "fork");
+  must(p->mmap_file(kA, n * kPageSize, kProtRead, Sharing::kShared, name, 0).status(), "mmap_file");
+  touch(p, kA, n, false);
+  Process* c = must(m.spawn("scanner"), "spawn");
+  must(c->mmap_file(kA, n * kPageSize, kProtRead, Sharing::kShared, name, 0).status(), "mmap_file");
   must(c->madvise(kA, n * kPageSize, advice), "madvise");
   Touch t = touch(c, kA, n, false);
   must(c->exit(), "exit");
@@ -306,7 +310,7 @@ int main(int argc, char** argv) {
               cold / F);
   std::printf("3 uvmsim COW fault after fork                 %7.2f us/fault (handler %.2f) = %.3f x "
               "floor\n", C, median(hcow), C / F);
-  std::printf("4 scan of resident shared-anon pages, no fault-ahead  %7.2f us/page (%llu faults)\n",
+  std::printf("4 scan of resident file pages, no fault-ahead        %7.2f us/page (%llu faults)\n",
               S0, static_cast<unsigned long long>(f_off));
   std::printf("  with fault-ahead, normal advice (4 ahead)           %7.2f us/page (%llu faults)"
               " = %.3f of a fault (target <= 0.25: %s)\n", SN,
