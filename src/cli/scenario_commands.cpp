@@ -34,10 +34,6 @@ void print_errno_line(Session& s, std::string_view head, const Status& error) {
   s.out() << head << " = error " << errno_name(errno_of(error)) << '\n';
 }
 
-Status not_supported(std::string_view command, std::string_view subsystem) {
-  return absl::UnimplementedError(fmt::format("{}: not supported yet ({})", command, subsystem));
-}
-
 bool access_succeeded(Session& s, const Subject& who, std::string_view head,
                       const AccessResult& r) {
   switch (r.outcome) {

@@ -82,8 +82,6 @@ std::string line_head(const Subject& who, std::string_view cmd, std::uint64_t ad
                       std::uint64_t len);
 // Prints "HEAD = error ENAME" for a failed system call.
 void print_errno_line(Session& s, std::string_view head, const Status& error);
-// A command whose subsystem is not in the library yet.
-Status not_supported(std::string_view command, std::string_view subsystem);
 // Handles a simulated access's outcome: OK → true (the caller prints its
 // normal line, if any); SIGSEGV/SIGBUS → prints "HEAD = SIGxxx", false;
 // killed (out of memory and swap) → prints "P killed REASON", false.
