@@ -298,45 +298,35 @@ StatusOr<bool> Guest::drive(std::uint64_t cr3, const kvm_regs& start, const Faul
 
 StatusOr<AccessOutcome> Guest::read(std::uint64_t cr3, std::uint64_t va,
                                     std::span<std::uint8_t> out, const FaultHandler& h) {
+  return bounce_copy(cr3, va, out.data(), out.size(), /*to_process=*/false, h);
+}
+
+StatusOr<AccessOutcome> Guest::write(std::uint64_t cr3, std::uint64_t va,
+                                     std::span<const std::uint8_t> data, const FaultHandler& h) {
+  // bounce_copy only reads from `host` when copying to the process.
+  return bounce_copy(cr3, va, const_cast<std::uint8_t*>(data.data()), data.size(), /*to_process=*/true, h);
+}
+
+// Moves len bytes between process memory at va and host memory through the
+// bounce buffer, one bounce-sized chunk per ring-3 run of the copy routine;
+// every byte crosses the process's real page tables.
+StatusOr<AccessOutcome> Guest::bounce_copy(std::uint64_t cr3, std::uint64_t va, std::uint8_t* host,
+                                           std::uint64_t len, bool to_process, const FaultHandler& h) {
   AccessOutcome res;
   const std::uint64_t chunk = layout_->bounce_size();
-  for (std::uint64_t off = 0; off < out.size(); off += chunk) {
-    const std::uint64_t n = std::min<std::uint64_t>(chunk, out.size() - off);
+  for (std::uint64_t off = 0; off < len; off += chunk) {
+    const std::uint64_t n = std::min<std::uint64_t>(chunk, len - off);
+    if (to_process) std::memcpy(layout_->bounce(), host + off, n);
     kvm_regs r = routine_regs(guest_code::r3_copy());
-    r.rsi = va + off;
-    r.rdi = layout::kBounce;
+    r.rsi = to_process ? layout::kBounce : va + off;
+    r.rdi = to_process ? va + off : layout::kBounce;
     r.rcx = n;
     PageFault pf;
     auto done = drive(cr3, r, h, res, &pf);
     if (!done.ok()) return done.status();
     const std::uint64_t got = *done ? n : n - vcpu_->regs().rcx;
-    std::memcpy(out.data() + off, layout_->bounce(), got);
+    if (!to_process) std::memcpy(host + off, layout_->bounce(), got);
     res.done += got;
-    if (!*done) {
-      res.ok = false;
-      res.fault_addr = pf.cr2;
-      res.error_code = pf.error_code;
-      return res;
-    }
-  }
-  return res;
-}
-
-StatusOr<AccessOutcome> Guest::write(std::uint64_t cr3, std::uint64_t va,
-                                     std::span<const std::uint8_t> data, const FaultHandler& h) {
-  AccessOutcome res;
-  const std::uint64_t chunk = layout_->bounce_size();
-  for (std::uint64_t off = 0; off < data.size(); off += chunk) {
-    const std::uint64_t n = std::min<std::uint64_t>(chunk, data.size() - off);
-    std::memcpy(layout_->bounce(), data.data() + off, n);
-    kvm_regs r = routine_regs(guest_code::r3_copy());
-    r.rsi = layout::kBounce;
-    r.rdi = va + off;
-    r.rcx = n;
-    PageFault pf;
-    auto done = drive(cr3, r, h, res, &pf);
-    if (!done.ok()) return done.status();
-    res.done += *done ? n : n - vcpu_->regs().rcx;
     if (!*done) {
       res.ok = false;
       res.fault_addr = pf.cr2;

@@ -141,6 +141,8 @@ class Guest {
   Exit decode_exit(std::uint32_t reason);
   // Runs `start` to Done; a failed fault returns false with *failed set.
   void settle(AccessOutcome& res, bool finished, std::uint64_t total, const PageFault& pf);
+  StatusOr<AccessOutcome> bounce_copy(std::uint64_t cr3, std::uint64_t va, std::uint8_t* host,
+                                      std::uint64_t len, bool to_process, const FaultHandler& h);
   StatusOr<bool> drive(std::uint64_t cr3, const kvm_regs& start, const FaultHandler& h,
                        AccessOutcome& out, PageFault* failed);
   kvm_regs routine_regs(std::uint64_t entry) const;
