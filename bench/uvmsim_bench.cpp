@@ -501,12 +501,12 @@ MetaResult measure_meta(Machine& m, const std::string& name) {
   r.page_b = sizeof(Page);
   r.anon_b = r.anons * sizeof(Anon) / R;
   r.amap_b = (r.amap_slot_bytes + r.amap_struct_bytes) / R;
-  r.pv_b = r.pv * sizeof(PvEntry) / R;
+  r.pv_b = u.pv.live() * sizeof(PvChainEntry) / R;
   r.pt_b = r.ptpages * 4096.0 / R;
   r.entry_b = r.entries * sizeof(MapEntry) / R;
   r.total_core = r.page_b + r.anon_b + r.amap_b + r.pv_b + r.pt_b;
   r.total_malloc = r.page_b + r.anons * chunk(sizeof(Anon)) / R + amap_malloc / R +
-                   r.pv * chunk(sizeof(PvEntry)) / R + r.pt_b +
+                   u.pv.live() * sizeof(PvChainEntry) / R + r.pt_b +
                    r.entries * (chunk(sizeof(MapEntry)) + 16) / R;
   return r;
 }
@@ -764,7 +764,7 @@ int main(int argc, char** argv) {
     j += fmt::format(
         R"(  "sizes": {{"Page": {}, "Anon": {}, "PvEntry": {}, "Amap": {}, "MapEntry": {}, "anon_slot": {}}},)"
         "\n",
-        sizeof(Page), sizeof(Anon), sizeof(PvEntry), sizeof(Amap), sizeof(MapEntry),
+        sizeof(Page), sizeof(Anon), sizeof(PvChainEntry), sizeof(Amap), sizeof(MapEntry),
         sizeof(Anon*) + 2 * sizeof(int));
     j += "  \"meta\": [\n";
     for (size_t i = 0; i < meta.size(); i++) {

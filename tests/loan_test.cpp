@@ -51,7 +51,7 @@ TEST_CASE("loan object->kernel of a file page, then an owner write", "[loan][ok]
   write_str(p, A, "OWNER!!!");
   CHECK(m->stats().loan_break_obj == 1);
   CHECK(page_of(p, A) != lent);
-  CHECK(lent->uobject == nullptr);  // an orphan held by the kernel
+  CHECK(lent->uobject() == nullptr);  // an orphan held by the kernel
   CHECK(kread(*m, h, 0, 8) == "original");
   CHECK(read_str(p, A, 8) == "OWNER!!!");
   CHECK_INVARIANTS(*m);
@@ -115,14 +115,14 @@ TEST_CASE("loan object->anon: two loans share one anon; orphan and adoption", "[
   CHECK(m->stats().loan_oa == 2);
   CHECK(m->stats().anons == 1);  // one anon, referenced by both loans
   Page* pg = page_of(p, A);
-  REQUIRE(pg->uanon);
-  CHECK(pg->uanon->an_ref == 2);
+  REQUIRE(pg->uanon());
+  CHECK(pg->uanon()->an_ref == 2);
   CHECK(pg->loan_count == 1);
   CHECK_INVARIANTS(*m);
   // The owner writes: the object gets a copy; the anon adopts the old page.
   write_str(p, A, "yyy");
   CHECK(m->stats().loan_adopted == 1);
-  CHECK(pg->uobject == nullptr);
+  CHECK(pg->uobject() == nullptr);
   CHECK(pg->flags & PG_ANON);
   CHECK(kread(*m, h1, 0, 3) == "xxx");
   CHECK(kread(*m, h2, 0, 3) == "xxx");
@@ -187,9 +187,9 @@ TEST_CASE("anon loan with an_ref 1, then an owner write goes through anon COW", 
   REQUIRE(p->mmap(A, kPageSize, RW, Sharing::kPrivate).ok());
   write_str(p, A, "before");
   Page* pg = page_of(p, A);
-  REQUIRE(pg->uanon->an_ref == 1);
+  REQUIRE(pg->uanon()->an_ref == 1);
   LoanHandle h = must_loan(*m, p, A, kPageSize, LoanTo::kAnon);
-  CHECK(pg->uanon->an_ref == 2);
+  CHECK(pg->uanon()->an_ref == 2);
   CHECK(pg->loan_count == 0);  // A->A shares the anon, it does not lend the page
   const auto acow = m->stats().flt_acow;
   write_str(p, A, "after!");

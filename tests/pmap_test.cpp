@@ -27,7 +27,7 @@ TEST_CASE("soft MMU: error codes as the CPU pushes them", "[pmap][mmu][soft]") {
   REQUIRE(pmap.enter(va, pg, kProtRead, 0) == 0);
   auto w = soft_mmu_translate(pmap, va + 5, Access::kRead);
   REQUIRE(w.ok);
-  CHECK(w.pa == pg->phys() + 5);
+  CHECK(w.pa == uvm.pm->phys(pg) + 5);
   // Write to read-only: 7. Exec of a no-exec page: protection + I/D.
   CHECK(soft_mmu_translate(pmap, va, Access::kWrite).error == 7);
   CHECK(soft_mmu_translate(pmap, va, Access::kExec).error == (0x10 | 4 | 1));

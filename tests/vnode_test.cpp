@@ -134,7 +134,7 @@ TEST_CASE("persistence: the vnode and its pages outlive the last mapping", "[vno
   CHECK(file_str(*m, "f", 2 * P, 5) == "dirty");
   for (auto& [off, pg] : vn.memq) {
     CHECK((pg->flags & PG_CLEAN));
-    CHECK(pg->pqueue == PageQueue::kInactive);
+    CHECK(pg->queue() == PageQueue::kInactive);
   }
   CHECK(m->stats().free == base_free - 4);
 
@@ -356,7 +356,7 @@ TEST_CASE("flush traversal: by list or by offset, clustered write-back", "[vnode
   // A range put of PGO_DEACTIVATE (madvise dontneed) moves pages to the
   // inactive queue; the data stays.
   REQUIRE_OK(p->madvise(A + 100 * P, 4 * P, Madvise::kDontNeed));
-  for (int i = 100; i < 104; i++) CHECK(vn.find_page(i * P)->pqueue == PageQueue::kInactive);
+  for (int i = 100; i < 104; i++) CHECK(vn.find_page(i * P)->queue() == PageQueue::kInactive);
   CHECK(read_str(p, A + 100 * P, 1) == "a");
   CHECK_INVARIANTS(*m);
 }

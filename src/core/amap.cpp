@@ -332,7 +332,7 @@ bool amap_cow_now(VmMap& map, MapEntry* entry) {
     }
     std::memcpy(uvm.pm->data(npg), uvm.pm->data(pg), kPageSize);
     uvm.cnt.pagecopies++;
-    npg->uanon = nanon;
+    npg->set_uanon(nanon);
     npg->flags |= PG_ANON;
     nanon->an_page = npg;
     anon->an_ref--;  // cannot drop to zero: the parent holds it

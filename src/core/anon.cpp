@@ -8,8 +8,26 @@
 
 namespace uvmsim {
 
+Anon* AnonPool::alloc() {
+  Anon* a;
+  if (!free_.empty()) {
+    a = free_.back();
+    free_.pop_back();
+  } else {
+    if (used_in_last_ == kSlab) {
+      slabs_.push_back(std::make_unique<Anon[]>(kSlab));
+      used_in_last_ = 0;
+    }
+    a = &slabs_.back()[used_in_last_++];
+  }
+  *a = Anon{};
+  return a;
+}
+
+void AnonPool::free(Anon* a) { free_.push_back(a); }
+
 Anon* uvm_analloc(Uvm& uvm) {
-  Anon* a = new Anon();
+  Anon* a = uvm.anon_pool.alloc();
   a->an_ref = 1;
   uvm.nanons++;
   uvm.cnt.anon_alloc++;
@@ -27,15 +45,15 @@ void uvm_anfree(Uvm& uvm, Anon* anon) {
       // Borrowed from an object (O->A) or the zero page: drop our loan; the
       // owner keeps the page.
       pg->loan_count--;
-      pg->uanon = nullptr;
+      pg->set_uanon(nullptr);
       anon->an_page = nullptr;
-      if (!pg->uobject && pg->loan_count == 0) uvm.pm->free(pg);
+      if (!pg->uobject() && pg->loan_count == 0) uvm.pm->free(pg);
     } else {
       uvm.pagefree(pg);  // loaned to the kernel: becomes an orphan
     }
     anon->an_page = nullptr;
   }
-  delete anon;
+  uvm.anon_pool.free(anon);
   uvm.nanons--;
   uvm.cnt.anon_free++;
 }
@@ -61,7 +79,7 @@ int uvm_anon_pagein(Uvm& uvm, Anon* anon) {
   }
   uvm.swap->swpgonly--;
   uvm.cnt.pgswapin++;
-  pg->uanon = anon;
+  pg->set_uanon(anon);
   pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON | PG_CLEAN) & ~(PG_BUSY | PG_FAKE));
   anon->an_page = pg;
   uvm.pm->activate(pg);

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 namespace uvmsim {
 
@@ -18,9 +20,26 @@ struct Page;
 struct Uvm;
 
 struct Anon {
-  int an_ref = 0;
   Page* an_page = nullptr;
+  int an_ref = 0;
   int an_swslot = 0;  // 0: no swap slot
+};
+static_assert(sizeof(Anon) == 16, "keep struct Anon at 16 bytes (docs/results.md)");
+
+// Anons are allocated from slabs of kSlab: a malloc'd anon would cost 16 B
+// of allocator header and rounding on top of its 16 B. Freed anons go on a
+// free list; slabs are released with the machine.
+class AnonPool {
+ public:
+  Anon* alloc();
+  void free(Anon* a);
+  std::uint64_t capacity() const { return slabs_.size() * kSlab; }
+
+ private:
+  static constexpr std::size_t kSlab = 4096;
+  std::vector<std::unique_ptr<Anon[]>> slabs_;
+  std::vector<Anon*> free_;
+  std::size_t used_in_last_ = kSlab;
 };
 
 // uvm_analloc: a new anon with an_ref 1 and no page.

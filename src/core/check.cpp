@@ -23,6 +23,7 @@
 #include "core/anon.h"
 #include "core/page.h"
 #include "core/pmap.h"
+#include "core/pv.h"
 #include "core/uvm.h"
 #include "core/uvm_object.h"
 #include "core/vmspace.h"
@@ -107,9 +108,10 @@ Status Machine::check() const {
         wired_ptes[pg]++;
       }
       bool in_pv = false;
-      for (PvEntry* pv = pg->pvlist; pv; pv = pv->next)
-        if (pv->pmap == vm.pmap.get() && pv->va == va) in_pv = true;
-      if (!in_pv) c.fail("{}: va {:#x} -> frame {} missing from the pv list", who, va, pg->index);
+      pv_foreach(pg, [&](Pmap* pm, vaddr_t pva) {
+        if (pm == vm.pmap.get() && pva == va) in_pv = true;
+      });
+      if (!in_pv) c.fail("{}: va {:#x} -> frame {} missing from the pv list", who, va, uvm.pm->index(pg));
       MapEntry* e = map.lookup(va);
       if (!e) {
         c.fail("{}: va {:#x} mapped in the pmap but not in the map", who, va);
@@ -124,7 +126,7 @@ Status Machine::check() const {
         c.fail("{}: va {:#x} wired in the pmap, entry not wired", who, va);
       const Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
       if (an) {
-        if (an->an_page != pg) c.fail("{}: va {:#x} maps frame {} but its anon has another page", who, va, pg->index);
+        if (an->an_page != pg) c.fail("{}: va {:#x} maps frame {} but its anon has another page", who, va, uvm.pm->index(pg));
         if (writable && (an->an_ref > 1 || pg->loan_count > 0))
           c.fail("{}: va {:#x} writable but its anon is shared (an_ref {})", who, va, an->an_ref);
         if (writable && e->needs_copy()) c.fail("{}: va {:#x} writable in a needs-copy entry", who, va);
@@ -132,7 +134,7 @@ Status Machine::check() const {
         const voff_t off = e->offset + (va - e->start);
         if (writable && pg->loan_count > 0) c.fail("{}: va {:#x} maps a loaned page writable", who, va);
         if (e->object->find_page(off) != pg)
-          c.fail("{}: va {:#x} maps frame {}, not the object's page at {:#x}", who, va, pg->index, off);
+          c.fail("{}: va {:#x} maps frame {}, not the object's page at {:#x}", who, va, uvm.pm->index(pg), off);
         if (writable && e->cow()) c.fail("{}: va {:#x} maps an object page writable in a copy-on-write entry", who, va);
       } else {
         c.fail("{}: va {:#x} mapped with neither anon nor object", who, va);
@@ -201,8 +203,8 @@ Status Machine::check() const {
     if (an->an_ref != slots + loans)
       c.fail("anon {}: an_ref {} but {} amap slots and {} loans refer to it", fmt::ptr(an), an->an_ref,
              slots, loans);
-    if (an->an_page && an->an_page->uanon != an)
-      c.fail("anon {}: its page {} does not point back", fmt::ptr(an), an->an_page->index);
+    if (an->an_page && an->an_page->uanon() != an)
+      c.fail("anon {}: its page {} does not point back", fmt::ptr(an), uvm.pm->index(an->an_page));
     if (!an->an_page && an->an_swslot == 0) c.fail("anon {}: neither resident nor in swap", fmt::ptr(an));
   }
   if (anon_slots.size() != uvm.nanons)
@@ -214,8 +216,8 @@ Status Machine::check() const {
     if (refs != o->uo_refs)
       c.fail("{} object {}: uo_refs {} but {} map entries refer to it", o->kind(), fmt::ptr(o), o->uo_refs, refs);
     for (auto& [off, pg] : o->memq)
-      if (pg->uobject != o || pg->offset != off)
-        c.fail("{} object {}: page {} at {:#x} does not point back", o->kind(), fmt::ptr(o), pg->index, off);
+      if (pg->uobject() != o || pg->offset() != off)
+        c.fail("{} object {}: page {} at {:#x} does not point back", o->kind(), fmt::ptr(o), uvm.pm->index(pg), off);
   }
 
   // ---- swap: every slot in use is referenced exactly once (anon or aobj
@@ -259,42 +261,42 @@ Status Machine::check() const {
     const int wptes = wired_ptes.contains(pg) ? wired_ptes[pg] : 0;
     if (static_cast<int>(pg->wire_count) < wptes)
       c.fail("page {}: wire_count {} below its {} wired mappings", i, pg->wire_count, wptes);
-    switch (pg->pqueue) {
+    switch (pg->queue()) {
       case PageQueue::kFree: nfree++; break;
       case PageQueue::kActive: nactive++; break;
       case PageQueue::kInactive: ninactive++; break;
       case PageQueue::kNone: break;
     }
-    if (pg->pqueue == PageQueue::kFree) {
-      if (pg->uanon || pg->uobject || pg->pvlist || pg->wire_count || pg->loan_count)
+    if (pg->queue() == PageQueue::kFree) {
+      if (pg->uanon() || pg->uobject() || pg->pv_pmap || pg->pv_chain || pg->wire_count || pg->loan_count)
         c.fail("page {}: free but owned, mapped, wired or loaned", i);
       continue;
     }
     {
       const int kl = kernel_loans.contains(pg) ? kernel_loans[pg] : 0;
-      const int al = (pg->uanon && !(pg->flags & PG_ANON)) ? 1 : 0;
+      const int al = (pg->uanon() && !(pg->flags & PG_ANON)) ? 1 : 0;
       if (static_cast<int>(pg->loan_count) != kl + al)
         c.fail("page {}: loan_count {} but {} kernel loans and {} anon loan", i, pg->loan_count, kl, al);
     }
-    if ((pg->flags & PG_ANON) && !pg->uanon) c.fail("page {}: PG_ANON without an anon", i);
-    if (pg->uanon && pg->uobject && (pg->flags & PG_ANON))
+    if ((pg->flags & PG_ANON) && !pg->uanon()) c.fail("page {}: PG_ANON without an anon", i);
+    if (pg->uanon() && pg->uobject() && (pg->flags & PG_ANON))
       c.fail("page {}: owned by both an anon and an object", i);
-    if (pg->uanon && !(pg->flags & PG_ANON) && !pg->uobject)
+    if (pg->uanon() && !(pg->flags & PG_ANON) && !pg->uobject())
       c.fail("page {}: borrowed by an anon from no object (should have been adopted)", i);
-    if (!pg->uanon && !pg->uobject && pg->pqueue != PageQueue::kNone)
+    if (!pg->uanon() && !pg->uobject() && pg->queue() != PageQueue::kNone)
       c.fail("page {}: orphan on a paging queue", i);
-    if (pg->uanon) {
-      if (!anon_slots.contains(pg->uanon)) c.fail("page {}: owned by an unreachable anon", i);
-      else if (pg->uanon->an_page != pg) c.fail("page {}: its anon has another page", i);
-    } else if (pg->uobject) {
-      if (!uvm.objects.contains(pg->uobject)) c.fail("page {}: owned by a dead object", i);
-      else if (pg->uobject->find_page(pg->offset) != pg) c.fail("page {}: not in its object's memq", i);
+    if (pg->uanon()) {
+      if (!anon_slots.contains(pg->uanon())) c.fail("page {}: owned by an unreachable anon", i);
+      else if (pg->uanon()->an_page != pg) c.fail("page {}: its anon has another page", i);
+    } else if (pg->uobject()) {
+      if (!uvm.objects.contains(pg->uobject())) c.fail("page {}: owned by a dead object", i);
+      else if (pg->uobject()->find_page(pg->offset()) != pg) c.fail("page {}: not in its object's memq", i);
     } else if (pg->loan_count == 0) {
       c.fail("page {}: allocated but owned by nobody (leak)", i);
     }
-    if (pg->wire_count > 0 && pg->pqueue != PageQueue::kNone) c.fail("page {}: wired but on a paging queue", i);
-    if (pg->wire_count == 0 && pg->pqueue == PageQueue::kNone && !(pg->flags & PG_BUSY) &&
-        (pg->uanon || pg->uobject))
+    if (pg->wire_count > 0 && pg->queue() != PageQueue::kNone) c.fail("page {}: wired but on a paging queue", i);
+    if (pg->wire_count == 0 && pg->queue() == PageQueue::kNone && !(pg->flags & PG_BUSY) &&
+        (pg->uanon() || pg->uobject()))
       c.fail("page {}: in use, unwired, not busy, but on no queue", i);
   }
   if (nfree != pm.free_count() || nactive != pm.active_count() || ninactive != pm.inactive_count())

@@ -124,6 +124,12 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   Pmap& pmap = map.pmap();
   const unsigned pflags = wired ? static_cast<unsigned>(PMAP_WIRED) : 0u;
   auto finish = [&](Page* pg, Prot prot) -> FaultResult {
+    // wire_count is 16-bit (as NetBSD's): one more wiring than that fails
+    // the wiring fault as a resource shortage rather than wrapping.
+    if (wired && pg->wire_count == kMaxPageCount) {
+      uvm.cnt.flt_noram++;
+      return FaultResult::kNoMem;
+    }
     if (pmap.enter(va, pg, prot, pflags) != 0) {
       uvm.cnt.flt_noram++;
       return FaultResult::kNoMem;
@@ -166,7 +172,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
       }
       std::memcpy(uvm.pm->data(npg), uvm.pm->data(pg), kPageSize);
       uvm.cnt.pagecopies++;
-      npg->uanon = nanon;
+      npg->set_uanon(nanon);
       npg->flags = static_cast<std::uint16_t>((npg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
       nanon->an_page = npg;
       amap_add(aref, va - e->start, nanon, true);
@@ -243,7 +249,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   } else {
     uvm.cnt.flt_przero++;
   }
-  npg->uanon = nanon;
+  npg->set_uanon(nanon);
   npg->flags = static_cast<std::uint16_t>((npg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
   nanon->an_page = npg;
   amap_add(aref, va - e->start, nanon, false);

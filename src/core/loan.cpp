@@ -50,7 +50,7 @@ int loan_anon(Uvm& uvm, Anon* anon, LoanTo to, LoanRecord* rec) {
     if (int err = uvm_anon_pagein(uvm, anon); err != 0) return err;
   }
   Page* pg = anon->an_page;
-  if (pg->wire_count > 0) return EBUSY;
+  if (pg->wire_count > 0 || pg->loan_count == kMaxPageCount) return EBUSY;
   loan_protect(pg);
   pg->loan_count++;
   uvm.pm->activate(pg);
@@ -65,7 +65,7 @@ int loan_uobj(Uvm& uvm, UvmObject* uobj, voff_t off, LoanTo to, LoanRecord* rec)
   if (err == ENOMEM) return ENOMEM;
   if (err != 0) return EFAULT;
   if (to == LoanTo::kKernel) {  // O->K
-    if (pg->wire_count > 0) return EBUSY;
+    if (pg->wire_count > 0 || pg->loan_count == kMaxPageCount) return EBUSY;
     loan_protect(pg);
     pg->loan_count++;
     uvm.pm->activate(pg);
@@ -74,16 +74,16 @@ int loan_uobj(Uvm& uvm, UvmObject* uobj, voff_t off, LoanTo to, LoanRecord* rec)
     return 0;
   }
   // O->A: one anon per page, shared by every anon loan of it.
-  if (Anon* anon = pg->uanon) {
+  if (Anon* anon = pg->uanon()) {
     anon->an_ref++;
     rec->anons.push_back(anon);
     uvm.cnt.loan_oa++;
     return 0;
   }
-  if (pg->wire_count > 0) return EBUSY;
+  if (pg->wire_count > 0 || pg->loan_count == kMaxPageCount) return EBUSY;
   Anon* anon = uvm_analloc(uvm);
   anon->an_page = pg;
-  pg->uanon = anon;  // without PG_ANON: the object still owns it
+  pg->set_uanon(anon);  // without PG_ANON: the object still owns it
   loan_protect(pg);
   pg->loan_count++;
   uvm.pm->activate(pg);
@@ -96,18 +96,20 @@ int loan_zero(Uvm& uvm, LoanTo to, LoanRecord* rec) {
   Page* pg = uvm_loanzero_page(uvm);
   if (!pg) return ENOMEM;
   if (to == LoanTo::kKernel) {
+    if (pg->loan_count == kMaxPageCount) return EBUSY;  // 16-bit, as NetBSD's
     pg->loan_count++;
     rec->pages.push_back(pg);
     uvm.cnt.loan_zk++;
     return 0;
   }
-  if (Anon* anon = pg->uanon) {
+  if (Anon* anon = pg->uanon()) {
     anon->an_ref++;
     rec->anons.push_back(anon);
   } else {
+    if (pg->loan_count == kMaxPageCount) return EBUSY;
     Anon* a = uvm_analloc(uvm);
     a->an_page = pg;
-    pg->uanon = a;
+    pg->set_uanon(a);
     pg->loan_count++;
     rec->anons.push_back(a);
   }
@@ -166,16 +168,16 @@ int uvm_loan(VmMap& map, vaddr_t start, vsize_t len, LoanTo to, LoanRecord* out)
 void uvm_unloan(Uvm& uvm, LoanRecord& rec) {
   for (Page* pg : rec.pages) {
     pg->loan_count--;
-    if (!pg->uobject && pg->uanon && !(pg->flags & PG_ANON)) {
+    if (!pg->uobject() && pg->uanon() && !(pg->flags & PG_ANON)) {
       // Loaned to an anon by an object that let go: the anon owns it now.
       pg->loan_count--;
       pg->flags |= PG_ANON;
       uvm.cnt.loan_adopted++;
     }
-    if (pg->loan_count == 0 && !pg->uobject && !pg->uanon) {
+    if (pg->loan_count == 0 && !pg->uobject() && !pg->uanon()) {
       uvm.pm->free(pg);  // the last borrower of an orphan
       uvm.cnt.loan_orphans_freed++;
-    } else if (pg->loan_count == 0 && pg->pqueue == PageQueue::kNone && pg->wire_count == 0 &&
+    } else if (pg->loan_count == 0 && pg->queue() == PageQueue::kNone && pg->wire_count == 0 &&
                !(pg->flags & PG_BUSY)) {
       uvm.pm->activate(pg);
     }
@@ -199,11 +201,11 @@ Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
   const bool clean = (uobjpage->flags & PG_CLEAN) && !Pmap::is_modified(uobjpage);
   pg->flags = static_cast<std::uint16_t>(pg->flags & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
   if (clean) pg->flags |= PG_CLEAN;
-  UvmObject* uobj = uobjpage->uobject;
-  const voff_t off = uobjpage->offset;
+  UvmObject* uobj = uobjpage->uobject();
+  const voff_t off = uobjpage->offset();
   uobj->remove_page(uobjpage);
   uobj->insert_page(pg, off);
-  if (uobjpage->uanon) {
+  if (uobjpage->uanon()) {
     // O->A: the borrowing anon adopts the old page.
     uobjpage->loan_count--;
     uobjpage->flags |= PG_ANON;
@@ -212,7 +214,7 @@ Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
     uvm.pm->dequeue(uobjpage);  // O->K: an orphan held by the kernel
     uvm.cnt.loan_orphans++;
   }
-  if (uobjpage->loan_count == 0 && !uobjpage->uanon) uvm.pm->free(uobjpage);
+  if (uobjpage->loan_count == 0 && !uobjpage->uanon()) uvm.pm->free(uobjpage);
   uvm.pm->activate(pg);
   uvm.cnt.loan_break_obj++;
   return pg;
@@ -228,7 +230,7 @@ int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
   uvm.cnt.pagecopies++;
   Pmap::page_protect(old, kProtNone);
   const bool clean = (old->flags & PG_CLEAN) && !Pmap::is_modified(old);
-  old->uanon = nullptr;
+  old->set_uanon(nullptr);
   if (!(old->flags & PG_ANON)) {
     old->loan_count--;  // we were the borrower (O->A): the object keeps it
   } else {
@@ -236,9 +238,9 @@ int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
     uvm.pm->dequeue(old);
     uvm.cnt.loan_orphans++;
   }
-  if (old->loan_count == 0 && !old->uobject) uvm.pm->free(old);
+  if (old->loan_count == 0 && !old->uobject()) uvm.pm->free(old);
   anon->an_page = pg;
-  pg->uanon = anon;
+  pg->set_uanon(anon);
   pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
   if (clean) pg->flags |= PG_CLEAN;
   uvm.pm->activate(pg);

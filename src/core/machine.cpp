@@ -158,8 +158,8 @@ UvmExp Machine::stats() const {
   for (std::uint32_t i = 0; i < pm.npages(); i++) {
     const Page* pg = pm.page(i);
     if (pg->wire_count) s.wired++;
-    if (pg->uanon) s.anonpages++;
-    if (pg->uobject) s.objpages++;
+    if (pg->uanon()) s.anonpages++;
+    if (pg->uobject()) s.objpages++;
     if (pg->loan_count) s.loanedpages++;
   }
   s.anons = uvm_->nanons;

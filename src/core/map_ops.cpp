@@ -174,7 +174,7 @@ int fork_aobj_snapshot(VmMap& parent, VmMap& child, MapEntry* e) {
       }
       std::memcpy(uvm.pm->data(pg), uvm.pm->data(src), kPageSize);
       uvm.cnt.pagecopies++;
-      pg->uanon = anon;
+      pg->set_uanon(anon);
       pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
       anon->an_page = pg;
       uvm.pm->activate(pg);

@@ -118,16 +118,16 @@ std::uint64_t PageDaemon::queue_length(PageQueueId q) const {
 
 std::uint32_t PageDaemon::first(PageQueueId q) const {
   Page* pg = uvm_.pm->first(pq(q));
-  return pg ? pg->index : kNone;
+  return pg ? uvm_.pm->index(pg) : kNone;
 }
 
 std::uint32_t PageDaemon::next(std::uint32_t frame) const {
   Page* pg = uvm_.pm->next(uvm_.pm->page(frame));
-  return pg ? pg->index : kNone;
+  return pg ? uvm_.pm->index(pg) : kNone;
 }
 
 bool PageDaemon::on_queue(std::uint32_t frame, PageQueueId q) const {
-  return frame < uvm_.pm->npages() && uvm_.pm->page(frame)->pqueue == pq(q);
+  return frame < uvm_.pm->npages() && uvm_.pm->page(frame)->queue() == pq(q);
 }
 
 bool PageDaemon::referenced(std::uint32_t frame) {
@@ -157,15 +157,15 @@ bool PageDaemon::evict(std::uint32_t frame) {
   if (frame >= uvm_.pm->npages()) return false;
   Page* pg = uvm_.pm->page(frame);
   uvm_.cnt.pdscans++;
-  if (pg->pqueue == PageQueue::kFree || pg->pqueue == PageQueue::kNone) return false;
-  if (pg->loan_count > 0 && pg->uobject && pg->uobject != uvm_.loanzero && pg->uanon &&
+  if (pg->queue() == PageQueue::kFree || pg->queue() == PageQueue::kNone) return false;
+  if (pg->loan_count > 0 && pg->uobject() && pg->uobject() != uvm_.loanzero && pg->uanon() &&
       !(pg->flags & PG_BUSY) &&
       (pg->flags & PG_CLEAN) && !Pmap::is_modified(pg)) {
     // A clean object page lent to an anon (O->A): the object lets go of it
     // (it can read the page back from its pager) and the anon adopts it, so
     // the page can be paged out as the anon's next time.
     Pmap::page_protect(pg, kProtNone);
-    pg->uobject->remove_page(pg);
+    pg->uobject()->remove_page(pg);
     pg->loan_count--;
     pg->flags |= PG_ANON;
     uvm_.cnt.loan_adopted++;
@@ -177,11 +177,11 @@ bool PageDaemon::evict(std::uint32_t frame) {
     uvm_.cnt.pdbusy++;
     return false;
   }
-  if (pg->uanon) return evict_anon(pg);
-  if (UvmObject* obj = pg->uobject) {
-    const voff_t off = pg->offset;
+  if (pg->uanon()) return evict_anon(pg);
+  if (UvmObject* obj = pg->uobject()) {
+    const voff_t off = pg->offset();
     obj->put(off, off + kPageSize, PGO_CLEANIT | PGO_FREE | PGO_SYNCIO);
-    if (pg->pqueue == PageQueue::kFree) {
+    if (pg->queue() == PageQueue::kFree) {
       uvm_.cnt.pdfreed++;
       uvm_.cnt.pdpageouts++;
       return true;
@@ -194,9 +194,9 @@ bool PageDaemon::evict(std::uint32_t frame) {
 
 // The frame of an anon whose data is now (only) in swap goes back.
 void PageDaemon::release_anon_page(Page* pg) {
-  Anon* anon = pg->uanon;
+  Anon* anon = pg->uanon();
   anon->an_page = nullptr;
-  pg->uanon = nullptr;
+  pg->set_uanon(nullptr);
   pg->flags &= ~PG_ANON;
   uvm_.pm->free(pg);
   uvm_.swap->swpgonly++;
@@ -210,7 +210,7 @@ void PageDaemon::release_anon_page(Page* pg) {
 // its queue (pages the clock would take next) get contiguous slots and go out
 // in one write (uvm_swap_alloc with npages > 1).
 bool PageDaemon::evict_anon(Page* pg) {
-  Anon* anon = pg->uanon;
+  Anon* anon = pg->uanon();
   Pmap::page_protect(pg, kProtNone);
   const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
   if (!dirty && anon->an_swslot != 0) {
@@ -236,8 +236,8 @@ bool PageDaemon::evict_anon(Page* pg) {
   std::size_t scanned = 0;
   for (Page* q = uvm_.pm->next(pg); q && cluster.size() < kSwapCluster && scanned < 2 * kSwapCluster;
        q = uvm_.pm->next(q), scanned++) {
-    if (!q->uanon || !(q->flags & PG_ANON) || (q->flags & PG_BUSY) || q->wire_count || q->loan_count ||
-        q->uanon->an_swslot != 0 || Pmap::is_referenced(q))
+    if (!q->uanon() || !(q->flags & PG_ANON) || (q->flags & PG_BUSY) || q->wire_count || q->loan_count ||
+        q->uanon()->an_swslot != 0 || Pmap::is_referenced(q))
       continue;
     cluster.push_back(q);
   }
@@ -264,7 +264,7 @@ bool PageDaemon::evict_anon(Page* pg) {
     return false;
   }
   for (int i = 0; i < n; i++) {
-    cluster[i]->uanon->an_swslot = slot + i;
+    cluster[i]->uanon()->an_swslot = slot + i;
     release_anon_page(cluster[i]);
   }
   uvm_.cnt.pgswapout += static_cast<std::uint64_t>(n);

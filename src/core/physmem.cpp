@@ -27,9 +27,8 @@ StatusOr<std::unique_ptr<PhysMem>> PhysMem::Create(std::uint64_t npages) {
   pm->pages_.resize(npages);
   for (std::uint32_t i = 0; i < npages; i++) {
     Page* pg = &pm->pages_[i];
-    pg->index = i;
     pm->insert_tail(pm->free_, pg);
-    pg->pqueue = PageQueue::kFree;
+    pg->set_queue(PageQueue::kFree);
   }
   return pm;
 }
@@ -50,9 +49,9 @@ PageList& PhysMem::list(PageQueue q) {
 void PhysMem::insert_tail(PageList& l, Page* pg) {
   pg->q_next = kNoPage;
   pg->q_prev = l.tail;
-  if (l.tail != kNoPage) pages_[l.tail].q_next = pg->index;
-  else l.head = pg->index;
-  l.tail = pg->index;
+  if (l.tail != kNoPage) pages_[l.tail].q_next = index(pg);
+  else l.head = index(pg);
+  l.tail = index(pg);
   l.count++;
 }
 
@@ -69,12 +68,12 @@ Page* PhysMem::alloc(bool zero) {
   if (free_.head == kNoPage) return nullptr;
   Page* pg = &pages_[free_.head];
   unlink(free_, pg);
-  pg->pqueue = PageQueue::kNone;
+  pg->set_queue(PageQueue::kNone);
   pg->flags = PG_BUSY | PG_FAKE;
   pg->mdattrs = 0;
-  pg->uobject = nullptr;
-  pg->uanon = nullptr;
-  pg->offset = 0;
+  pg->set_uobject(nullptr);
+  pg->set_uanon(nullptr);
+  pg->set_offset(0);
   if (zero) std::memset(data(pg), 0, kPageSize);
   return pg;
 }
@@ -83,31 +82,31 @@ void PhysMem::free(Page* pg) {
   dequeue(pg);
   pg->flags = 0;
   pg->mdattrs = 0;
-  pg->uobject = nullptr;
-  pg->uanon = nullptr;
-  pg->offset = 0;
+  pg->set_uobject(nullptr);
+  pg->set_uanon(nullptr);
+  pg->set_offset(0);
   insert_tail(free_, pg);
-  pg->pqueue = PageQueue::kFree;
+  pg->set_queue(PageQueue::kFree);
 }
 
 void PhysMem::dequeue(Page* pg) {
-  if (pg->pqueue == PageQueue::kNone) return;
-  unlink(list(pg->pqueue), pg);
-  pg->pqueue = PageQueue::kNone;
+  if (pg->queue() == PageQueue::kNone) return;
+  unlink(list(pg->queue()), pg);
+  pg->set_queue(PageQueue::kNone);
 }
 
 void PhysMem::activate(Page* pg) {
   dequeue(pg);
   if (pg->wire_count > 0) return;  // wired pages live on no queue
   insert_tail(active_, pg);
-  pg->pqueue = PageQueue::kActive;
+  pg->set_queue(PageQueue::kActive);
 }
 
 void PhysMem::deactivate(Page* pg) {
   dequeue(pg);
   if (pg->wire_count > 0) return;
   insert_tail(inactive_, pg);
-  pg->pqueue = PageQueue::kInactive;
+  pg->set_queue(PageQueue::kInactive);
 }
 
 Page* PhysMem::first(PageQueue q) {

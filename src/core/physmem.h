@@ -43,13 +43,16 @@ class PhysMem {
     std::uint64_t i = pa >> kPageShift;
     return i < pages_.size() ? &pages_[i] : nullptr;
   }
+  // The frame number of pg (its position in the array) and its address.
+  std::uint32_t index(const Page* pg) const { return static_cast<std::uint32_t>(pg - pages_.data()); }
+  paddr_t phys(const Page* pg) const { return static_cast<paddr_t>(index(pg)) << kPageShift; }
   bool owns(const Page* pg) const {
     return pg >= pages_.data() && pg < pages_.data() + pages_.size();
   }
 
-  std::uint8_t* data(const Page* pg) { return base_ + (std::uint64_t(pg->index) << kPageShift); }
+  std::uint8_t* data(const Page* pg) { return base_ + (std::uint64_t(index(pg)) << kPageShift); }
   const std::uint8_t* data(const Page* pg) const {
-    return base_ + (std::uint64_t(pg->index) << kPageShift);
+    return base_ + (std::uint64_t(index(pg)) << kPageShift);
   }
 
   // uvm_pagealloc's frame part: takes a page off the free queue, PG_BUSY|PG_FAKE

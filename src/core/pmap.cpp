@@ -3,6 +3,7 @@
 #include "core/pmap.h"
 
 #include "core/page.h"
+#include "core/pv.h"
 #include "core/uvm.h"
 
 namespace uvmsim {
@@ -34,7 +35,10 @@ std::uint64_t pte_swap(std::uint64_t* ptep, std::uint64_t v) {
 Pmap::Pmap(Uvm& uvm, PtMemory& ptm) : uvm_(uvm), ptm_(ptm) {}
 
 Pmap::~Pmap() {
-  if (root_ == 0) return;
+  if (root_ == 0) {
+    pmap_id_free(id_);
+    return;
+  }
   remove(0, kUserMax);
   update();
   // Free the table tree bottom-up.
@@ -51,9 +55,13 @@ Pmap::~Pmap() {
     }
   } freer{ptm_};
   freer.free_level(root_, 4);
+  pmap_id_free(id_);
 }
 
 Status Pmap::init() {
+  id_ = pmap_id_alloc(this);
+  if (id_ == 0)
+    return errno_status(EAGAIN, "pmap: all 65535 address-space ids of this process are in use");
   auto r = ptm_.alloc_table();
   if (!r.ok()) return r.status();
   root_ = *r;
@@ -94,31 +102,16 @@ void Pmap::harvest(Page* pg, std::uint64_t pte) {
   if (pte & PTE_D) pg->mdattrs |= PGA_MODIFIED;
 }
 
-void Pmap::pv_insert(Page* pg, Pmap* pmap, vaddr_t va) {
-  pg->pvlist = new PvEntry{pmap, va, pg->pvlist};
-}
-
-void Pmap::pv_remove(Page* pg, Pmap* pmap, vaddr_t va) {
-  for (PvEntry** pp = &pg->pvlist; *pp; pp = &(*pp)->next) {
-    if ((*pp)->pmap == pmap && (*pp)->va == va) {
-      PvEntry* dead = *pp;
-      *pp = dead->next;
-      delete dead;
-      return;
-    }
-  }
-}
-
 int Pmap::enter(vaddr_t va, Page* pg, Prot prot, unsigned flags) {
   uvm_.cnt.pmap_enter++;
   int err = 0;
   std::uint64_t* ptep = pte_alloc(va, &err);
   if (!ptep) return err;
-  std::uint64_t npte = pg->phys() | prot_bits(prot);
+  std::uint64_t npte = uvm_.pm->phys(pg) | prot_bits(prot);
   if (flags & PMAP_WIRED) npte |= PTE_WIRED;
   const std::uint64_t opte = *ptep;
   if (opte & PTE_P) {
-    if ((opte & PTE_FRAME) == pg->phys()) {
+    if ((opte & PTE_FRAME) == uvm_.pm->phys(pg)) {
       // Same page: keep the A/D bits the MMU set; a change of rights
       // needs the old translation invalidated when it was cached.
       npte |= opte & (PTE_A | PTE_D);
@@ -222,78 +215,72 @@ void Pmap::update() { flush_invalidations(); }
 // ---------------------------------------------------------------- page level
 
 void Pmap::page_protect(Page* pg, Prot prot) {
-  if (!pg->pvlist) return;
-  Pmap* any = pg->pvlist->pmap;
-  any->uvm_.cnt.pmap_page_protect++;
+  Pmap* pm;
+  vaddr_t va;
+  if (!pv_first(pg, &pm, &va)) return;
+  pm->uvm_.cnt.pmap_page_protect++;
   if (prot == kProtNone) {
-    while (PvEntry* pv = pg->pvlist) {
-      Pmap* pm = pv->pmap;
-      std::uint64_t* ptep = pm->pte(pv->va);
-      pm->remove_pte(pv->va, ptep);  // unlinks pv
+    do {
+      pm->remove_pte(va, pm->pte(va));  // unlinks the pv entry
       pm->update();
-    }
+    } while (pv_first(pg, &pm, &va));
     return;
   }
-  for (PvEntry* pv = pg->pvlist; pv; pv = pv->next) {
-    std::uint64_t* ptep = pv->pmap->pte(pv->va);
+  pv_foreach(pg, [prot](Pmap* pm, vaddr_t va) {
+    std::uint64_t* ptep = pm->pte(va);
     std::uint64_t o = *ptep, n = o;
     if (!(prot & kProtWrite)) n &= ~PTE_W;
     if (!(prot & kProtExec)) n |= PTE_NX;
     if (n != o) {
       o = pte_swap(ptep, n);
-      pv->pmap->invalidate(pv->va, o);
-      pv->pmap->update();
+      pm->invalidate(va, o);
+      pm->update();
     }
-  }
+  });
 }
 
 bool Pmap::is_referenced(const Page* pg) {
   if (pg->mdattrs & PGA_REFERENCED) return true;
-  for (PvEntry* pv = pg->pvlist; pv; pv = pv->next)
-    if (*pv->pmap->pte(pv->va) & PTE_A) return true;
-  return false;
+  bool ref = false;
+  pv_foreach(pg, [&ref](Pmap* pm, vaddr_t va) { ref = ref || (*pm->pte(va) & PTE_A); });
+  return ref;
 }
 
 bool Pmap::is_modified(const Page* pg) {
   if (pg->mdattrs & PGA_MODIFIED) return true;
-  for (PvEntry* pv = pg->pvlist; pv; pv = pv->next)
-    if (*pv->pmap->pte(pv->va) & PTE_D) return true;
-  return false;
+  bool mod = false;
+  pv_foreach(pg, [&mod](Pmap* pm, vaddr_t va) { mod = mod || (*pm->pte(va) & PTE_D); });
+  return mod;
+}
+
+// Clear one PTE bit (A or D) in every mapping of pg; true if any had it.
+// The MMU sets the bit again only after the cached translation is gone,
+// hence the invalidation.
+bool Pmap::clear_pte_bit(Page* pg, std::uint64_t bit) {
+  bool was = false;
+  pv_foreach(pg, [bit, &was](Pmap* pm, vaddr_t va) {
+    std::uint64_t o = __atomic_fetch_and(pm->pte(va), ~bit, __ATOMIC_SEQ_CST);
+    if (o & bit) {
+      was = true;
+      pm->invalidate(va, o);
+      pm->update();
+    }
+  });
+  return was;
 }
 
 bool Pmap::clear_referenced(Page* pg) {
   bool was = pg->mdattrs & PGA_REFERENCED;
   pg->mdattrs &= ~PGA_REFERENCED;
-  for (PvEntry* pv = pg->pvlist; pv; pv = pv->next) {
-    std::uint64_t o = __atomic_fetch_and(pv->pmap->pte(pv->va), ~PTE_A, __ATOMIC_SEQ_CST);
-    if (o & PTE_A) {
-      was = true;
-      // The MMU sets A again only after the cached translation is gone.
-      pv->pmap->invalidate(pv->va, o);
-      pv->pmap->update();
-    }
-  }
-  return was;
+  return clear_pte_bit(pg, PTE_A) || was;
 }
 
 bool Pmap::clear_modified(Page* pg) {
   bool was = pg->mdattrs & PGA_MODIFIED;
   pg->mdattrs &= ~PGA_MODIFIED;
-  for (PvEntry* pv = pg->pvlist; pv; pv = pv->next) {
-    std::uint64_t o = __atomic_fetch_and(pv->pmap->pte(pv->va), ~PTE_D, __ATOMIC_SEQ_CST);
-    if (o & PTE_D) {
-      was = true;
-      pv->pmap->invalidate(pv->va, o);
-      pv->pmap->update();
-    }
-  }
-  return was;
+  return clear_pte_bit(pg, PTE_D) || was;
 }
 
-int Pmap::mapping_count(const Page* pg) {
-  int n = 0;
-  for (PvEntry* pv = pg->pvlist; pv; pv = pv->next) n++;
-  return n;
-}
+int Pmap::mapping_count(const Page* pg) { return pv_count(pg); }
 
 }  // namespace uvmsim

@@ -5,7 +5,7 @@
 //   soft: tables in host memory, walked by the software MMU (soft_mmu.h);
 //   kvm:  tables in guest-physical memory, walked by the real CPU.
 // Both keep x86-64 4-level tables, so the table code, the PTE format and the
-// reverse map (pv entries: page -> every (pmap, va) that maps it) are shared
+// reverse map (core/pv.h: page -> every (pmap, va) that maps it) are shared
 // here; the implementations provide a PtMemory and an invalidation hook.
 //
 // Page-table pages are pmap overhead: they are not frames of the machine's
@@ -31,12 +31,6 @@ namespace uvmsim {
 struct Page;
 struct Uvm;
 class Pmap;
-
-struct PvEntry {
-  Pmap* pmap;
-  vaddr_t va;
-  PvEntry* next;
-};
 
 // Memory for page-table pages.
 class PtMemory {
@@ -90,6 +84,8 @@ class Pmap {
   static int mapping_count(const Page* pg);
 
   paddr_t root() const { return root_; }
+  // The pmap's id in the reverse map's registry (core/pv.h), 1..65535.
+  std::uint16_t id() const { return id_; }
   std::uint64_t resident_count() const { return resident_; }
   std::uint64_t wired_count() const { return wired_; }
   PtMemory& ptm() { return ptm_; }
@@ -125,9 +121,8 @@ class Pmap {
  private:
   std::uint64_t* pte_alloc(vaddr_t va, int* err);
   void remove_pte(vaddr_t va, std::uint64_t* ptep);
-  static void pv_insert(Page* pg, Pmap* pmap, vaddr_t va);
-  static void pv_remove(Page* pg, Pmap* pmap, vaddr_t va);
   static void harvest(Page* pg, std::uint64_t pte);
+  static bool clear_pte_bit(Page* pg, std::uint64_t bit);
 
   template <typename F>
   void walk_level(paddr_t table, int level, vaddr_t base, F& f) const {
@@ -145,6 +140,7 @@ class Pmap {
   Uvm& uvm_;
   PtMemory& ptm_;
   paddr_t root_ = 0;
+  std::uint16_t id_ = 0;
   std::uint64_t resident_ = 0;
   std::uint64_t wired_ = 0;
 };

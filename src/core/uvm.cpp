@@ -21,21 +21,21 @@ Page* Uvm::pagealloc(bool zero) {
 void Uvm::pagefree(Page* pg) {
   Pmap::page_protect(pg, kProtNone);
   if (pg->loan_count > 0) {
-    if (pg->uobject) {
-      pg->uobject->remove_page(pg);
+    if (pg->uobject()) {
+      pg->uobject()->remove_page(pg);
       pg->flags &= ~PG_CLEAN;
-      if (pg->uanon) {
+      if (pg->uanon()) {
         // O->A: the borrowing anon becomes the owner.
         pg->loan_count--;
         pg->flags |= PG_ANON;
         cnt.loan_adopted++;
-        if (pg->loan_count == 0 && pg->pqueue == PageQueue::kNone && pg->wire_count == 0) pm->activate(pg);
+        if (pg->loan_count == 0 && pg->queue() == PageQueue::kNone && pg->wire_count == 0) pm->activate(pg);
         return;
       }
-    } else if (Anon* an = pg->uanon) {
+    } else if (Anon* an = pg->uanon()) {
       if (!(pg->flags & PG_ANON)) pg->loan_count--;  // the anon only borrowed it
       an->an_page = nullptr;
-      pg->uanon = nullptr;
+      pg->set_uanon(nullptr);
       pg->flags &= ~PG_ANON;
       if (pg->loan_count == 0) {
         pg->wire_count = 0;
@@ -49,10 +49,10 @@ void Uvm::pagefree(Page* pg) {
     cnt.loan_orphans++;
     return;
   }
-  if (pg->uobject) pg->uobject->remove_page(pg);
-  if (pg->uanon) {
-    pg->uanon->an_page = nullptr;
-    pg->uanon = nullptr;
+  if (pg->uobject()) pg->uobject()->remove_page(pg);
+  if (pg->uanon()) {
+    pg->uanon()->an_page = nullptr;
+    pg->set_uanon(nullptr);
     pg->flags &= ~PG_ANON;
   }
   pg->wire_count = 0;

@@ -15,6 +15,8 @@
 #include "core/loan.h"
 #include "core/physmem.h"
 #include "core/pmap.h"
+#include "core/pv.h"
+#include "core/anon.h"
 #include "core/swap.h"
 #include "uvmsim/machine.h"
 #include "uvmsim/stats.h"
@@ -40,6 +42,14 @@ struct Uvm {
   // The swap device (src/core/swap.h); null when swap_bytes is 0.
   std::unique_ptr<SwapDevice> swap;
   UvmExp cnt;  // event counters (gauges are filled in by Machine::stats)
+
+  // Reverse-map chain entries for pages mapped more than once (core/pv.h).
+  PvPool pv;
+  // Anons come from a slab pool (no per-anon allocator header: 16 B each).
+  AnonPool anon_pool;
+  // Pages an object owns that are lent to an anon (O->A loans): the anon.
+  // Struct Page has room for one owner only (page.h); this case is rare.
+  absl::flat_hash_map<const Page*, Anon*> loan_anons;
 
   absl::flat_hash_set<Amap*> amaps;        // amap_list
   absl::flat_hash_set<UvmObject*> objects; // live objects (checker, swap-off)

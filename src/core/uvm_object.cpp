@@ -18,15 +18,15 @@ Page* UvmObject::find_page(voff_t offset) const {
 }
 
 void UvmObject::insert_page(Page* pg, voff_t offset) {
-  pg->uobject = this;
-  pg->offset = offset;
+  pg->set_uobject(this);
+  pg->set_offset(offset);
   pg->flags |= PG_TABLED;
   memq[offset] = pg;
 }
 
 void UvmObject::remove_page(Page* pg) {
-  memq.erase(pg->offset);
-  pg->uobject = nullptr;
+  memq.erase(pg->offset());
+  pg->set_uobject(nullptr);
   pg->flags &= ~PG_TABLED;
 }
 

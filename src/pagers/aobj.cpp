@@ -120,7 +120,7 @@ void Aobj::detach() {
 
 void Aobj::drop_page(Page* pg) {
   Pmap::page_protect(pg, kProtNone);
-  const int pageidx = static_cast<int>(atop(pg->offset));
+  const int pageidx = static_cast<int>(atop(pg->offset()));
   const int slot = set_swslot(pageidx, 0);
   if (slot && uvm.swap) uvm.swap->free(slot, 1);
   uvm.pagefree(pg);  // a loaned page lives on for its borrowers
@@ -170,7 +170,7 @@ int Aobj::get(voff_t offset, Page** pgp, int flags) {
 // Write one page to swap and free it. Returns errno (ENOSPC: swap full).
 int Aobj::pageout(Page* pg) {
   Pmap::page_protect(pg, kProtNone);  // harvests the modified bit
-  const int pageidx = static_cast<int>(atop(pg->offset));
+  const int pageidx = static_cast<int>(atop(pg->offset()));
   int slot = find_swslot(pageidx);
   const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
   if (dirty || slot == 0) {

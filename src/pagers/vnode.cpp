@@ -193,7 +193,7 @@ int Vnode::flush(voff_t start, voff_t stop, int flags) {
     if ((flags & PGO_CLEANIT) && !(pg->flags & PG_BUSY)) {
       // Freeing: remove the mappings first so that PG_CLEAN is final (the
       // modified bits are harvested as the mappings go).
-      if ((pg->flags & PG_CLEAN) && (flags & PGO_FREE) && pg->pqueue == PageQueue::kActive &&
+      if ((pg->flags & PG_CLEAN) && (flags & PGO_FREE) && pg->queue() == PageQueue::kActive &&
           pg->wire_count == 0 && pg->loan_count == 0)
         Pmap::page_protect(pg, kProtNone);
       if ((pg->flags & PG_CLEAN) && Pmap::is_modified(pg)) pg->flags &= ~PG_CLEAN;
@@ -226,7 +226,7 @@ int Vnode::flush(voff_t start, voff_t stop, int flags) {
 // uvm_pager_put of a cluster around pg (uvn_cluster: forward from pg, at most
 // MAXBSIZE, not past end of file, only dirty non-busy pages), then uvn_io.
 int Vnode::clean_cluster(Page* pg, voff_t stop, int* run_len) {
-  const voff_t first = pg->offset;
+  const voff_t first = pg->offset();
   std::vector<Page*> run{pg};
   for (voff_t off = first + kPageSize;
        static_cast<int>(run.size()) < kMaxCluster && off < stop && off < size_; off += kPageSize) {
@@ -271,7 +271,7 @@ int Vnode::clean_cluster(Page* pg, voff_t stop, int* run_len) {
 
 void Vnode::dispose(Page* pg, int flags) {
   if (flags & PGO_DEACTIVATE) {
-    if (pg->pqueue != PageQueue::kInactive && pg->wire_count == 0 && pg->loan_count == 0 &&
+    if (pg->queue() != PageQueue::kInactive && pg->wire_count == 0 && pg->loan_count == 0 &&
         !(pg->flags & PG_BUSY)) {
       Pmap::page_protect(pg, kProtNone);
       Pmap::clear_referenced(pg);
