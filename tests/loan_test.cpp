@@ -236,3 +236,29 @@ TEST_CASE("the page daemon respects loans", "[loan][pagedaemon]") {
   REQUIRE_OK(m->unloan(h));
   CHECK_INVARIANTS(*m);
 }
+
+TEST_CASE("loan_count is 16-bit: the loan past the limit fails with EBUSY and loses nothing", "[loan][limits]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, kPageSize, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "kept");
+  std::vector<LoanHandle> hs;
+  for (int i = 0; i < kMaxPageCount; i++) {
+    auto h = m->loan(*p, A, kPageSize, LoanTo::kKernel);
+    REQUIRE(h.ok());
+    hs.push_back(*h);
+  }
+  CHECK(page_of(p, A)->loan_count == kMaxPageCount);
+  auto over = m->loan(*p, A, kPageSize, LoanTo::kKernel);
+  REQUIRE_FALSE(over.ok());
+  CHECK(errno_of(over.status()) == EBUSY);
+  CHECK(page_of(p, A)->loan_count == kMaxPageCount);
+  CHECK(m->loans_outstanding() == hs.size());
+  CHECK_INVARIANTS(*m);
+  CHECK(kread(*m, hs.back(), 0, 4) == "kept");
+  for (LoanHandle h : hs) REQUIRE_OK(m->unloan(h));
+  CHECK(page_of(p, A)->loan_count == 0);
+  write_str(p, A, "more");  // no loan left to break
+  CHECK(read_str(p, A, 4) == "more");
+  CHECK_INVARIANTS(*m);
+}

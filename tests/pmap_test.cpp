@@ -2,6 +2,8 @@
 // reverse map.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/soft_pmap.h"
@@ -126,4 +128,63 @@ TEST_CASE("map entries merge and lookups stay logarithmic", "[map]") {
   write_str(p, 0x100000000ull + 5000 * kPageSize, "x");
   CHECK(read_str(p, 0x100000000ull + 5000 * kPageSize, 1) == "x");
   CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("reverse map: the first mapping is embedded, more go to the pool and fold back", "[pmap][pv]") {
+  auto m = make_machine();
+  Uvm& uvm = m->uvm();
+  auto a = uvm.pmaps->create(uvm);
+  auto b = uvm.pmaps->create(uvm);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  Pmap& pa = **a;
+  Pmap& pb = **b;
+  CHECK(pa.id() != 0);
+  CHECK(pb.id() != 0);
+  CHECK(pa.id() != pb.id());
+  CHECK(pmap_by_id(pa.id()) == &pa);
+  Page* pg = uvm.pagealloc(true);
+  REQUIRE(pg);
+  const std::uint64_t live0 = uvm.pv.live();
+  const vaddr_t v1 = 0x1000, v2 = 0x7e0000000000ull, v3 = 0x200000;  // v2: a high va (bit 46)
+  REQUIRE(pa.enter(v1, pg, kProtRead, 0) == 0);
+  CHECK(Pmap::mapping_count(pg) == 1);
+  CHECK(pg->pv_chain == 0);
+  CHECK(uvm.pv.live() == live0);
+  REQUIRE(pb.enter(v2, pg, kProtRead, 0) == 0);
+  REQUIRE(pa.enter(v3, pg, kProtRead | kProtWrite, 0) == 0);
+  CHECK(Pmap::mapping_count(pg) == 3);
+  CHECK(pg->pv_chain == 1);
+  CHECK(uvm.pv.live() == live0 + 3);
+  std::vector<std::pair<Pmap*, vaddr_t>> seen;
+  pv_foreach(pg, [&](Pmap* pm, vaddr_t va) { seen.emplace_back(pm, va); });
+  std::sort(seen.begin(), seen.end());
+  std::vector<std::pair<Pmap*, vaddr_t>> want{{&pa, v1}, {&pa, v3}, {&pb, v2}};
+  std::sort(want.begin(), want.end());
+  CHECK(seen == want);
+  // Write-protect through the reverse map reaches every mapping.
+  Pmap::page_protect(pg, kProtRead);
+  Prot prot = kProtNone;
+  REQUIRE(pa.extract(v3, nullptr, &prot));
+  CHECK(!(prot & kProtWrite));
+  // Removing the head and a middle entry folds the chain back into the page.
+  pb.remove(v2, v2 + kPageSize);
+  CHECK(Pmap::mapping_count(pg) == 2);
+  pa.remove(v1, v1 + kPageSize);
+  CHECK(Pmap::mapping_count(pg) == 1);
+  CHECK(pg->pv_chain == 0);
+  CHECK(uvm.pv.live() == live0);
+  Pmap* pm = nullptr;
+  vaddr_t va = 0;
+  REQUIRE(pv_first(pg, &pm, &va));
+  CHECK(pm == &pa);
+  CHECK(va == v3);
+  Pmap::page_protect(pg, kProtNone);
+  CHECK(Pmap::mapping_count(pg) == 0);
+  CHECK(pg->pv_pmap == 0);
+  uvm.pagefree(pg);
+  // Ids are reused after a pmap goes away.
+  const std::uint16_t bid = pb.id();
+  b->reset();
+  CHECK(pmap_by_id(bid) == nullptr);
 }
