@@ -478,17 +478,15 @@ MetaResult measure_meta(Machine& m, const std::string& name) {
   r.ptpages = s.ptpages;
   std::uint64_t amap_malloc = 0;
   for (Amap* a : u.amaps) {
-    std::uint64_t slots = a->am_slots.capacity() * sizeof(int) +
-                          a->am_bckptr.capacity() * sizeof(int) +
-                          a->am_anon.capacity() * sizeof(Anon*) +
-                          a->am_ppref.capacity() * sizeof(int);
-    r.amap_slot_bytes += slots;
+    // Owned arrays of exactly am_maxslot elements: the anon pointers, and the
+    // ppref counts only once ppref is established.
+    const std::uint64_t anon_bytes = static_cast<std::uint64_t>(a->am_maxslot) * sizeof(Anon*);
+    const std::uint64_t ppref_bytes =
+        amap_has_ppref(a) ? static_cast<std::uint64_t>(a->am_maxslot) * sizeof(int) : 0;
+    r.amap_slot_bytes += anon_bytes + ppref_bytes;
     r.amap_struct_bytes += sizeof(Amap);
     amap_malloc += chunk(sizeof(Amap));
-    for (std::uint64_t c : {a->am_slots.capacity() * sizeof(int),
-                            a->am_bckptr.capacity() * sizeof(int),
-                            a->am_anon.capacity() * sizeof(Anon*),
-                            a->am_ppref.capacity() * sizeof(int)})
+    for (std::uint64_t c : {anon_bytes, ppref_bytes})
       if (c) amap_malloc += chunk(c);
   }
   for (Process* p : m.processes()) {
