@@ -56,13 +56,15 @@ struct AmapFixture {
     amap_add(&e.aref, static_cast<vaddr_t>(page) * kPageSize, a, false);
     return a;
   }
+  // am_nused is exact: it counts the non-null slots, all below am_nslot
+  // (whole-amap walks scan [0, nslot) and stop after nused anons).
   void check_slots() {
     Amap* a = e.aref.ar_amap;
     int n = 0;
     for (int s = 0; s < a->am_maxslot; s++)
       if (a->am_anon[s]) {
+        REQUIRE(s < a->am_nslot);
         n++;
-        REQUIRE(a->am_slots[a->am_bckptr[s]] == s);
       }
     REQUIRE(n == a->am_nused);
   }
@@ -146,10 +148,40 @@ TEST_CASE("amap_extend: every case", "[amap][extend]") {
     Amap* a = f.e.aref.ar_amap;
     for (int s = 0; s < a->am_nslot;) {
       int ref, len;
-      pp_getreflen(a->am_ppref.data(), s, &ref, &len);
+      pp_getreflen(a->am_ppref.get(), s, &ref, &len);
       const bool inside = s >= f.e.aref.ar_pageoff && s < f.e.aref.ar_pageoff + f.e.npages();
       CHECK(ref == (inside ? 1 : 0));
       s += len;
+    }
+  }
+  SECTION("3 with ppref: arrays and per-page counts follow the reallocation") {
+    for (const bool forwards : {true, false}) {
+      INFO("forwards " << forwards);
+      AmapFixture f(8);  // maxslot 8: no spare
+      amap_pp_establish(f.e.aref.ar_amap, 0);
+      Anon* a0 = f.add(0);
+      Anon* a7 = f.add(7);
+      REQUIRE(amap_extend(&f.e, 3 * kPageSize, forwards ? AMAP_EXTEND_FORWARDS : AMAP_EXTEND_BACKWARDS,
+                          &which));
+      CHECK(std::string(which) == "3");
+      if (forwards) f.e.end += 3 * kPageSize;
+      else f.e.start -= 3 * kPageSize;
+      const vaddr_t shift = forwards ? 0 : 3 * kPageSize;
+      CHECK(amap_lookup(&f.e.aref, shift) == a0);
+      CHECK(amap_lookup(&f.e.aref, shift + 7 * kPageSize) == a7);
+      Amap* a = f.e.aref.ar_amap;
+      REQUIRE(amap_has_ppref(a));
+      for (int s = 0; s < a->am_nslot;) {
+        int ref, len;
+        pp_getreflen(a->am_ppref.get(), s, &ref, &len);
+        REQUIRE(len > 0);
+        for (int i = s; i < s + len; i++) {
+          const bool inside = i >= f.e.aref.ar_pageoff && i < f.e.aref.ar_pageoff + f.e.npages();
+          CHECK(ref == (inside ? 1 : 0));
+        }
+        s += len;
+      }
+      f.check_slots();
     }
   }
   SECTION("refused: shared amap, or anons outside the entry") {
@@ -188,6 +220,36 @@ TEST_CASE("amap_wipeout keeps anons shared elsewhere", "[amap][wipeout]") {
   CHECK(amap_lookup(&e2.aref, 2 * kPageSize) == shared);
   amap_unref(e2.aref.ar_amap, 0, 4, true);
   CHECK(uvm.nanons == before - 2);
+  CHECK(uvm.amaps.empty());
+}
+
+TEST_CASE("sparse amap: whole-amap and range walks find every anon", "[amap][wipeout]") {
+  // No used-slot list: walks scan am_anon and stop after am_nused anons, so
+  // anons at the first and last slots and in between must all be found.
+  auto m = make_machine();
+  Uvm& uvm = m->uvm();
+  MapEntry e;
+  e.start = 0;
+  e.end = UVM_AMAP_CHUNK * kPageSize;
+  e.aref.ar_amap = amap_alloc(uvm, UVM_AMAP_CHUNK * kPageSize, 0);
+  Amap* a = e.aref.ar_amap;
+  const auto before = uvm.nanons;
+  for (int slot : {0, 5, 9, UVM_AMAP_CHUNK - 1})
+    amap_add(&e.aref, static_cast<vaddr_t>(slot) * kPageSize, uvm_analloc(uvm), false);
+  CHECK(a->am_nused == 4);
+  CHECK(uvm.nanons == before + 4);
+  amap_wiperange(a, 8, UVM_AMAP_CHUNK - 8);  // slots 9 and 15
+  CHECK(a->am_nused == 2);
+  CHECK(uvm.nanons == before + 2);
+  CHECK(amap_lookup(&e.aref, 5 * kPageSize) != nullptr);
+  CHECK(amap_lookup(&e.aref, 9 * kPageSize) == nullptr);
+  Anon* a5 = amap_lookup(&e.aref, 5 * kPageSize);
+  amap_unadd(&e.aref, 5 * kPageSize);  // the caller owns the anon now
+  CHECK(a->am_nused == 1);
+  uvm_anon_dropref(uvm, a5);
+  CHECK(uvm.nanons == before + 1);
+  amap_unref(a, 0, UVM_AMAP_CHUNK, true);  // last reference: wipeout finds slot 0
+  CHECK(uvm.nanons == before);
   CHECK(uvm.amaps.empty());
 }
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "core/anon.h"
 #include "core/page.h"
@@ -47,18 +49,19 @@ namespace {
 std::vector<int> pp_decode(const Amap* a) {
   std::vector<int> refs(a->am_maxslot, 0);
   for (int lcv = 0, ref, len; lcv < a->am_nslot; lcv += len) {
-    pp_getreflen(a->am_ppref.data(), lcv, &ref, &len);
+    pp_getreflen(a->am_ppref.get(), lcv, &ref, &len);
     for (int i = 0; i < len && lcv + i < a->am_maxslot; i++) refs[lcv + i] = ref;
   }
   return refs;
 }
 
-void pp_encode(std::vector<int>& ppref, const std::vector<int>& refs, int nslot) {
-  std::fill(ppref.begin(), ppref.end(), 0);
+// ppref has maxslot elements; refs at least nslot.
+void pp_encode(int* ppref, int maxslot, const std::vector<int>& refs, int nslot) {
+  std::fill_n(ppref, maxslot, 0);
   for (int lcv = 0; lcv < nslot;) {
     int len = 1;
     while (lcv + len < nslot && refs[lcv + len] == refs[lcv]) len++;
-    pp_setreflen(ppref.data(), lcv, refs[lcv], len);
+    pp_setreflen(ppref, lcv, refs[lcv], len);
     lcv += len;
   }
 }
@@ -81,9 +84,7 @@ Amap* amap_alloc1(Uvm& uvm, int slots, int padslots) {
   a->am_ref = 1;
   a->am_maxslot = totalslots;
   a->am_nslot = slots;
-  a->am_slots.assign(totalslots, 0);
-  a->am_bckptr.assign(totalslots, 0);
-  a->am_anon.assign(totalslots, nullptr);
+  a->am_anon = std::make_unique<Anon*[]>(totalslots);  // value-initialized: all null
   if (!uvm.config.ppref) a->ppref_state = PprefState::kNone;
   uvm.amaps.insert(a);
   uvm.cnt.amap_alloc++;
@@ -106,18 +107,18 @@ void amap_free(Amap* amap) {
 
 void amap_pp_establish(Amap* amap, int offset) {
   if (amap->ppref_state != PprefState::kNotYet) return;
-  amap->am_ppref.assign(amap->am_maxslot, 0);
+  amap->am_ppref = std::make_unique<int[]>(amap->am_maxslot);  // zeroed
   amap->ppref_state = PprefState::kActive;
   amap->uvm->cnt.ppref_establish++;
   // Every reference so far covers [offset, nslot): the seed's assumption
   // at the moment the first partial reference appears.
-  pp_setreflen(amap->am_ppref.data(), 0, 0, offset);
-  pp_setreflen(amap->am_ppref.data(), offset, amap->am_ref, amap->am_nslot - offset);
+  pp_setreflen(amap->am_ppref.get(), 0, 0, offset);
+  pp_setreflen(amap->am_ppref.get(), offset, amap->am_ref, amap->am_nslot - offset);
 }
 
 void amap_pp_adjref(Amap* amap, int curslot, int slotlen, int adjval) {
   const int stopslot = curslot + slotlen;
-  int* ppref = amap->am_ppref.data();
+  int* ppref = amap->am_ppref.get();
   int lcv, ref, len, prevlcv = 0, prevref, prevlen;
 
   // Advance to curslot, splitting the run that straddles it.
@@ -160,31 +161,14 @@ void amap_pp_adjref(Amap* amap, int curslot, int slotlen, int adjval) {
 
 void amap_wiperange(Amap* amap, int slotoff, int slots) {
   Uvm& uvm = *amap->uvm;
-  // Walk whichever is shorter: the slot range or the used-slot list.
-  const bool byanon = slots < amap->am_nused;
+  // Walk the slot range (the seed walks the used-slot list instead when that
+  // is shorter; without am_slots the range is never longer than the
+  // alternative, a scan of the whole array). Stop once the amap is empty.
   const int slotend = slotoff + slots;
-  int lcv = byanon ? slotoff : 0;
-  int stop = byanon ? slotend : amap->am_nused;
-  while (lcv < stop) {
-    int curslot;
-    if (byanon) {
-      curslot = lcv++;
-      if (amap->am_anon[curslot] == nullptr) continue;
-    } else {
-      curslot = amap->am_slots[lcv];
-      if (curslot < slotoff || curslot >= slotend) {
-        lcv++;
-        continue;
-      }
-      stop--;  // the last used slot moves into position lcv
-    }
-    Anon* anon = amap->am_anon[curslot];
-    amap->am_anon[curslot] = nullptr;
-    const int ptr = amap->am_bckptr[curslot];
-    if (ptr != amap->am_nused - 1) {
-      amap->am_slots[ptr] = amap->am_slots[amap->am_nused - 1];
-      amap->am_bckptr[amap->am_slots[ptr]] = ptr;
-    }
+  for (int slot = slotoff; slot < slotend && amap->am_nused > 0; slot++) {
+    Anon* anon = amap->am_anon[slot];
+    if (anon == nullptr) continue;
+    amap->am_anon[slot] = nullptr;
     amap->am_nused--;
     uvm_anon_dropref(uvm, anon);
   }
@@ -193,13 +177,14 @@ void amap_wiperange(Amap* amap, int slotoff, int slots) {
 void amap_wipeout(Amap* amap) {
   Uvm& uvm = *amap->uvm;
   if (amap->am_flags & AMAP_SWAPOFF) return;  // swap-off finishes the job
-  for (int lcv = 0; lcv < amap->am_nused; lcv++) {
-    const int slot = amap->am_slots[lcv];
+  // Scan the slots, stopping once every anon has been seen.
+  for (int slot = 0; slot < amap->am_nslot && amap->am_nused > 0; slot++) {
     Anon* anon = amap->am_anon[slot];
+    if (anon == nullptr) continue;
     amap->am_anon[slot] = nullptr;
+    amap->am_nused--;
     uvm_anon_dropref(uvm, anon);
   }
-  amap->am_nused = 0;
   amap_free(amap);
 }
 
@@ -289,8 +274,6 @@ bool amap_copy(VmMap& map, MapEntry* entry, int flags, vaddr_t startva, vaddr_t 
     if (anon == nullptr) continue;
     anon->an_ref++;
     amap->am_anon[lcv] = anon;
-    amap->am_bckptr[lcv] = amap->am_nused;
-    amap->am_slots[amap->am_nused] = lcv;
     amap->am_nused++;
   }
 
@@ -310,9 +293,11 @@ bool amap_copy(VmMap& map, MapEntry* entry, int flags, vaddr_t startva, vaddr_t 
 bool amap_cow_now(VmMap& map, MapEntry* entry) {
   Uvm& uvm = map.uvm();
   Amap* amap = entry->aref.ar_amap;
-  for (int lcv = 0; lcv < amap->am_nused; lcv++) {
-    const int slot = amap->am_slots[lcv];
+  // Scan the slots, stopping once every anon has been seen.
+  for (int slot = 0, seen = 0; slot < amap->am_nslot && seen < amap->am_nused; slot++) {
     Anon* anon = amap->am_anon[slot];
+    if (anon == nullptr) continue;
+    seen++;
     if (anon->an_ref == 1) continue;  // already ours
     Page* pg = anon->an_page;
     // The parent entry is wired, so the page is resident. A loaned page is
@@ -361,10 +346,10 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
   // without ppref) would otherwise appear in the new range or be overwritten
   // when the arrays slide.
   if (amap->am_ref != 1) return false;
-  for (int i = 0; i < amap->am_nused; i++) {
-    const int s = amap->am_slots[i];
-    if (s < slotoff || s >= slotoff + slotmapped) return false;
-  }
+  int inside = 0;  // anons inside the entry; all of them iff it equals nused
+  for (int s = slotoff; s < slotoff + slotmapped; s++)
+    if (amap->am_anon[s] != nullptr) inside++;
+  if (inside != amap->am_nused) return false;
   uvm.cnt.amap_extend++;
 
   int slotneed, slotspace = 0;
@@ -397,7 +382,7 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
       if (amap_has_ppref(amap)) {
         if (slotoff + slotmapped < amap->am_nslot)
           amap_pp_adjref(amap, slotoff + slotmapped, amap->am_nslot - (slotoff + slotmapped), 1);
-        pp_setreflen(amap->am_ppref.data(), amap->am_nslot, 1, slotneed - amap->am_nslot);
+        pp_setreflen(amap->am_ppref.get(), amap->am_nslot, 1, slotneed - amap->am_nslot);
       }
       amap->am_nslot = slotneed;
       which = "2f";
@@ -405,18 +390,15 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
     }
     // Backwards: slide the entry's slots to the top of the array, leaving
     // room below for the added pages.
-    const int shift = slotspace - slotoff;
     if (amap_has_ppref(amap)) {
       std::vector<int> refs = pp_decode(amap);
       std::vector<int> moved(amap->am_maxslot, 0);
       for (int i = 0; i < slotmapped; i++) moved[slotspace + i] = refs[slotoff + i];
       for (int i = slotspace - slotadd; i < slotspace; i++) moved[i] = 1;
-      pp_encode(amap->am_ppref, moved, amap->am_maxslot);
+      pp_encode(amap->am_ppref.get(), amap->am_maxslot, moved, amap->am_maxslot);
     }
     std::memmove(&amap->am_anon[slotspace], &amap->am_anon[slotoff], slotmapped * sizeof(Anon*));
-    std::fill(amap->am_anon.begin(), amap->am_anon.begin() + slotspace, nullptr);
-    std::memmove(&amap->am_bckptr[slotspace], &amap->am_bckptr[slotoff], slotmapped * sizeof(int));
-    for (int i = 0; i < amap->am_nused; i++) amap->am_slots[i] += shift;
+    std::fill_n(amap->am_anon.get(), slotspace, nullptr);
     amap->am_nslot = amap->am_maxslot;
     entry->aref.ar_pageoff = slotspace - slotadd;
     which = "2b";
@@ -431,15 +413,12 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
     return false;
   }
   const int slotalloc = amap_roundup_slots(slotneed);
-  std::vector<int> newsl(slotalloc, 0), newbck(slotalloc, 0), newppref;
-  std::vector<Anon*> newover(slotalloc, nullptr);
+  auto newover = std::make_unique<Anon*[]>(slotalloc);  // all null
   std::vector<int> refs;
   if (amap_has_ppref(amap)) refs = pp_decode(amap);
   int newpageoff = slotoff;
   if (forwards) {
-    std::copy_n(amap->am_slots.begin(), amap->am_nused, newsl.begin());
-    std::copy_n(amap->am_anon.begin(), amap->am_nslot, newover.begin());
-    std::copy_n(amap->am_bckptr.begin(), amap->am_nslot, newbck.begin());
+    std::copy_n(amap->am_anon.get(), amap->am_nslot, newover.get());
     if (amap_has_ppref(amap)) {
       refs.resize(slotalloc, 0);
       for (int i = slotoff + slotmapped; i < amap->am_nslot; i++) refs[i]++;
@@ -447,9 +426,7 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
     }
   } else {
     slotspace = slotalloc - slotmapped;
-    for (int i = 0; i < amap->am_nused; i++) newsl[i] = amap->am_slots[i] + slotspace - slotoff;
-    std::copy_n(amap->am_anon.begin() + slotoff, slotmapped, newover.begin() + slotspace);
-    std::copy_n(amap->am_bckptr.begin() + slotoff, slotmapped, newbck.begin() + slotspace);
+    std::copy_n(amap->am_anon.get() + slotoff, slotmapped, newover.get() + slotspace);
     if (amap_has_ppref(amap)) {
       std::vector<int> moved(slotalloc, 0);
       for (int i = 0; i < slotmapped; i++) moved[slotspace + i] = refs[slotoff + i];
@@ -458,14 +435,12 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
     }
     newpageoff = slotspace - slotadd;
   }
-  amap->am_slots = std::move(newsl);
-  amap->am_bckptr = std::move(newbck);
   amap->am_anon = std::move(newover);
   amap->am_maxslot = slotalloc;
   amap->am_nslot = forwards ? slotneed : slotalloc;
   if (amap_has_ppref(amap)) {
-    amap->am_ppref.assign(slotalloc, 0);
-    pp_encode(amap->am_ppref, refs, amap->am_nslot);
+    amap->am_ppref = std::make_unique<int[]>(slotalloc);
+    pp_encode(amap->am_ppref.get(), slotalloc, refs, amap->am_nslot);
   }
   entry->aref.ar_pageoff = newpageoff;
   which = "3";
@@ -476,20 +451,12 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
 
 void amap_share_protect(MapEntry* entry, Prot prot) {
   Amap* amap = entry->aref.ar_amap;
-  const int slots = entry->npages();
-  const int stop = entry->aref.ar_pageoff + slots;
-  if (slots < amap->am_nused) {  // cheaper to walk the slot range
-    for (int lcv = entry->aref.ar_pageoff; lcv < stop; lcv++) {
-      Anon* anon = amap->am_anon[lcv];
-      if (anon && anon->an_page) Pmap::page_protect(anon->an_page, prot);
-    }
-    return;
-  }
-  for (int lcv = 0; lcv < amap->am_nused; lcv++) {
-    const int slot = amap->am_slots[lcv];
-    if (slot < entry->aref.ar_pageoff || slot >= stop) continue;
-    Anon* anon = amap->am_anon[slot];
-    if (anon->an_page) Pmap::page_protect(anon->an_page, prot);
+  // Walk the entry's slot range (the seed walks the used-slot list when that
+  // is shorter; without am_slots the range is the shorter walk).
+  const int stop = entry->aref.ar_pageoff + entry->npages();
+  for (int lcv = entry->aref.ar_pageoff; lcv < stop; lcv++) {
+    Anon* anon = amap->am_anon[lcv];
+    if (anon && anon->an_page) Pmap::page_protect(anon->an_page, prot);
   }
 }
 
@@ -502,8 +469,11 @@ int amap_swap_off(Uvm& uvm, int startslot, int endslot) {
   for (Amap* am : list) {
     am->am_flags |= AMAP_SWAPOFF;
     int rv = 0;
-    for (int i = 0; i < am->am_nused && rv == 0; i++) {
-      Anon* anon = am->am_anon[am->am_slots[i]];
+    // Scan the slots, stopping once every anon has been seen.
+    for (int slot = 0, seen = 0; slot < am->am_nslot && seen < am->am_nused && rv == 0; slot++) {
+      Anon* anon = am->am_anon[slot];
+      if (anon == nullptr) continue;
+      seen++;
       const int swslot = anon->an_swslot;
       if (swslot < startslot || swslot >= endslot) continue;
       rv = uvm_anon_pagein(uvm, anon);
@@ -527,7 +497,7 @@ Anon* amap_lookup(const Aref* aref, vaddr_t offset) {
 
 void amap_lookups(const Aref* aref, vaddr_t offset, Anon** anons, int npages) {
   const int slot = static_cast<int>(atop(offset)) + aref->ar_pageoff;
-  std::copy_n(aref->ar_amap->am_anon.begin() + slot, npages, anons);
+  std::copy_n(aref->ar_amap->am_anon.get() + slot, npages, anons);
 }
 
 void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace) {
@@ -539,8 +509,6 @@ void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace) {
     Anon* old = amap->am_anon[slot];
     if (old->an_page && (amap->am_flags & AMAP_SHARED)) Pmap::page_protect(old->an_page, kProtNone);
   } else {
-    amap->am_bckptr[slot] = amap->am_nused;
-    amap->am_slots[amap->am_nused] = slot;
     amap->am_nused++;
   }
   amap->am_anon[slot] = anon;
@@ -550,11 +518,6 @@ void amap_unadd(Aref* aref, vaddr_t offset) {
   Amap* amap = aref->ar_amap;
   const int slot = static_cast<int>(atop(offset)) + aref->ar_pageoff;
   amap->am_anon[slot] = nullptr;
-  const int ptr = amap->am_bckptr[slot];
-  if (ptr != amap->am_nused - 1) {
-    amap->am_slots[ptr] = amap->am_slots[amap->am_nused - 1];
-    amap->am_bckptr[amap->am_slots[ptr]] = ptr;
-  }
   amap->am_nused--;
 }
 

@@ -1,12 +1,21 @@
 // struct vm_amap: the anonymous memory map — an array of anon pointers
 // covering the pages of one or more map entries (seed 001, uvm_amap.c).
 //
-// Slots: am_anon[slot] is the anon at page `slot` or null. am_slots[0..nused)
-// lists the slots in use, and am_bckptr[slot] is the index of `slot` in
-// am_slots, so that both "walk every anon" (cost nused) and "look up a page"
-// (cost 1) are cheap; the fault handler uses the latter, wipeout and fork the
-// former. Invariant: am_slots[am_bckptr[s]] == s for every used slot s.
+// Slots: am_anon[slot] is the anon at page `slot` or null; am_nused is the
+// exact number of non-null slots, all of them in [0, am_nslot).
 //
+// Deviation from NetBSD (memory per slot): NetBSD also keeps am_slots (a
+// dense list of the slots in use) and am_bckptr (each used slot's index in
+// that list), so that "walk every anon" costs nused. uvmsim drops both: a
+// slot costs 8 B (one pointer) instead of 16 B. Whole-amap walks (wipeout,
+// amap_cow_now, swap-off) scan am_anon[0, nslot) instead and stop as soon as
+// nused anons have been seen, so a dense amap costs the same as before and a
+// sparse one at most nslot — bounded by the amap's size, which is
+// UVM_AMAP_CHUNK (16) pages for amaps made by chunked copies of large
+// entries. Range walks (wiperange, share_protect) scan just the range. The
+// arrays are owned arrays of exactly am_maxslot elements (no vector
+// capacity/size words), and ppref is allocated only once established.
+
 // References: am_ref counts map entries (arefs) that point at the amap. A map
 // entry refers to slots [ar_pageoff, ar_pageoff + npages). When entries come
 // to refer to only part of an amap (partial unmap, clipping), the per-page
@@ -24,7 +33,7 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "uvmsim/types.h"
 
@@ -67,14 +76,12 @@ struct Amap {
   Uvm* uvm = nullptr;
   int am_ref = 0;
   int am_flags = 0;
-  int am_maxslot = 0;  // slots allocated
+  int am_maxslot = 0;  // slots allocated (length of am_anon, and of am_ppref if any)
   int am_nslot = 0;    // slots in use by the amap's extent
-  int am_nused = 0;    // anons present
-  std::vector<int> am_slots;
-  std::vector<int> am_bckptr;
-  std::vector<Anon*> am_anon;
-  std::vector<int> am_ppref;
+  int am_nused = 0;    // anons present (non-null am_anon[0, nslot))
   PprefState ppref_state = PprefState::kNotYet;
+  std::unique_ptr<Anon*[]> am_anon;  // [am_maxslot]
+  std::unique_ptr<int[]> am_ppref;   // [am_maxslot] while ppref_state == kActive, else null
 };
 
 // A map entry's reference to (part of) an amap.

@@ -3,9 +3,10 @@
 // every structure of the model and cross-checks them:
 //   maps:    entries ordered, aligned, non-overlapping, in user space; the
 //            amap range within the amap; needs-copy implies copy-on-write
-//   amaps:   am_slots/am_bckptr are inverse, nused counts the anons, every
-//            reference (am_ref) is a map entry, ppref runs tile [0, nslot)
-//            and equal the per-page references of the entries
+//   amaps:   nused counts the anons, none lies beyond nslot, the arrays
+//            exist (ppref exactly when active), every reference (am_ref) is
+//            a map entry, ppref runs tile [0, nslot) and equal the per-page
+//            references of the entries
 //   anons:   an_ref = amap slots referring to it (+ loans); page back-pointer;
 //            no anon leaked (live count = reachable anons)
 //   objects: memq pages point back; uo_refs = referring entries
@@ -151,25 +152,29 @@ Status Machine::check() const {
   for (const Amap* a : uvm.amaps) {
     if (a->am_nused < 0 || a->am_nused > a->am_nslot || a->am_nslot > a->am_maxslot)
       c.fail("amap {}: nused {} nslot {} maxslot {}", fmt::ptr(a), a->am_nused, a->am_nslot, a->am_maxslot);
+    if (a->am_maxslot > 0 && !a->am_anon) c.fail("amap {}: no anon array for {} slots", fmt::ptr(a), a->am_maxslot);
+    if (amap_has_ppref(a) != (a->am_ppref != nullptr))
+      c.fail("amap {}: ppref array {} but ppref {}", fmt::ptr(a), a->am_ppref ? "present" : "absent",
+             amap_has_ppref(a) ? "active" : "inactive");
+    // Whole-amap walks scan [0, nslot) and stop after nused anons, so nused
+    // must be exact and no anon may lie beyond nslot.
     int present = 0;
-    for (int s = 0; s < a->am_maxslot; s++) {
+    for (int s = 0; a->am_anon && s < a->am_maxslot; s++) {
       if (!a->am_anon[s]) continue;
-      present++;
       if (s >= a->am_nslot) c.fail("amap {}: anon in slot {} beyond nslot {}", fmt::ptr(a), s, a->am_nslot);
-      const int b = a->am_bckptr[s];
-      if (b < 0 || b >= a->am_nused || a->am_slots[b] != s)
-        c.fail("amap {}: slot {} back-pointer {} does not lead back", fmt::ptr(a), s, b);
+      else present++;
       anon_slots[a->am_anon[s]]++;
     }
-    if (present != a->am_nused) c.fail("amap {}: nused {} but {} anons", fmt::ptr(a), a->am_nused, present);
+    if (present != a->am_nused)
+      c.fail("amap {}: nused {} but {} anons in [0, nslot {})", fmt::ptr(a), a->am_nused, present, a->am_nslot);
     const int refs = amap_refs.contains(a) ? amap_refs[a] : 0;
     if (refs != a->am_ref) c.fail("amap {}: am_ref {} but {} map entries refer to it", fmt::ptr(a), a->am_ref, refs);
-    if (amap_has_ppref(a)) {
+    if (amap_has_ppref(a) && a->am_ppref) {
       const std::vector<int>& want = amap_pagerefs[a];
       int lcv = 0;
       while (lcv < a->am_nslot) {
         int ref, len;
-        pp_getreflen(a->am_ppref.data(), lcv, &ref, &len);
+        pp_getreflen(a->am_ppref.get(), lcv, &ref, &len);
         if (len <= 0 || lcv + len > a->am_nslot) {
           c.fail("amap {}: ppref run at {} has length {}", fmt::ptr(a), lcv, len);
           break;
