@@ -494,7 +494,7 @@ MetaResult measure_meta(Machine& m, const std::string& name, std::uint64_t heap0
   r.amaps = s.amaps;
   r.ptpages = s.ptpages;
   for (Amap* a : u.amaps) {
-    r.amap_bytes += sizeof(Amap) + a->am_maxslot * sizeof(Anon*);
+    r.amap_bytes += sizeof(Amap) + a->am_maxslot * sizeof(a->am_anon[0]);
     if (amap_has_ppref(a)) r.amap_bytes += a->am_maxslot * sizeof(int);
   }
   for (UvmObject* o : u.objects) r.memq += o->memq.size();
@@ -799,7 +799,7 @@ int main(int argc, char** argv) {
         R"(  "sizes": {{"Page": {}, "Anon": {}, "PvChainEntry": {}, "Amap": {}, "MapEntry": {}, "anon_slot": {}}},)"
         "\n",
         sizeof(Page), sizeof(Anon), sizeof(PvChainEntry), sizeof(Amap), sizeof(MapEntry),
-        sizeof(Anon*));
+        sizeof(std::uint32_t));
     j += "  \"meta\": [\n";
     for (size_t i = 0; i < meta.size(); i++) {
       const auto& r = meta[i];

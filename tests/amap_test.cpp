@@ -62,7 +62,7 @@ struct AmapFixture {
     Amap* a = e.aref.ar_amap;
     int n = 0;
     for (int s = 0; s < a->am_maxslot; s++)
-      if (a->am_anon[s]) {
+      if (amap_anon_at(a, s)) {
         REQUIRE(s < a->am_nslot);
         n++;
       }

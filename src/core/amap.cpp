@@ -84,7 +84,7 @@ Amap* amap_alloc1(Uvm& uvm, int slots, int padslots) {
   a->am_ref = 1;
   a->am_maxslot = totalslots;
   a->am_nslot = slots;
-  a->am_anon = std::make_unique<Anon*[]>(totalslots);  // value-initialized: all null
+  a->am_anon = std::make_unique<std::uint32_t[]>(totalslots);  // value-initialized: all kNoAnon
   if (!uvm.config.ppref) a->ppref_state = PprefState::kNone;
   uvm.amaps.insert(a);
   uvm.cnt.amap_alloc++;
@@ -166,9 +166,9 @@ void amap_wiperange(Amap* amap, int slotoff, int slots) {
   // alternative, a scan of the whole array). Stop once the amap is empty.
   const int slotend = slotoff + slots;
   for (int slot = slotoff; slot < slotend && amap->am_nused > 0; slot++) {
-    Anon* anon = amap->am_anon[slot];
+    Anon* anon = amap_anon_at(amap, slot);
     if (anon == nullptr) continue;
-    amap->am_anon[slot] = nullptr;
+    amap_set_anon(amap, slot, nullptr);
     amap->am_nused--;
     uvm_anon_dropref(uvm, anon);
   }
@@ -179,9 +179,9 @@ void amap_wipeout(Amap* amap) {
   if (amap->am_flags & AMAP_SWAPOFF) return;  // swap-off finishes the job
   // Scan the slots, stopping once every anon has been seen.
   for (int slot = 0; slot < amap->am_nslot && amap->am_nused > 0; slot++) {
-    Anon* anon = amap->am_anon[slot];
+    Anon* anon = amap_anon_at(amap, slot);
     if (anon == nullptr) continue;
-    amap->am_anon[slot] = nullptr;
+    amap_set_anon(amap, slot, nullptr);
     amap->am_nused--;
     uvm_anon_dropref(uvm, anon);
   }
@@ -270,10 +270,10 @@ bool amap_copy(VmMap& map, MapEntry* entry, int flags, vaddr_t startva, vaddr_t 
   Amap* srcamap = entry->aref.ar_amap;
   const int srcoff = entry->aref.ar_pageoff;
   for (int lcv = 0; lcv < slots; lcv++) {
-    Anon* anon = srcamap->am_anon[srcoff + lcv];
+    Anon* anon = amap_anon_at(srcamap, srcoff + lcv);
     if (anon == nullptr) continue;
     anon->an_ref++;
-    amap->am_anon[lcv] = anon;
+    amap_set_anon(amap, lcv, anon);
     amap->am_nused++;
   }
 
@@ -295,11 +295,11 @@ bool amap_cow_now(VmMap& map, MapEntry* entry) {
   Amap* amap = entry->aref.ar_amap;
   // Scan the slots, stopping once every anon has been seen.
   for (int slot = 0, seen = 0; slot < amap->am_nslot && seen < amap->am_nused; slot++) {
-    Anon* anon = amap->am_anon[slot];
+    Anon* anon = amap_anon_at(amap, slot);
     if (anon == nullptr) continue;
     seen++;
     if (anon->an_ref == 1) continue;  // already ours
-    Page* pg = anon->an_page;
+    Page* pg = amap->uvm->pm->anon_page(anon);
     // The parent entry is wired, so the page is resident. A loaned page is
     // already mapped read-only everywhere: nothing to resolve.
     if (pg == nullptr) return false;
@@ -319,9 +319,9 @@ bool amap_cow_now(VmMap& map, MapEntry* entry) {
     uvm.cnt.pagecopies++;
     npg->set_uanon(nanon);
     npg->flags |= PG_ANON;
-    nanon->an_page = npg;
+    amap->uvm->pm->set_anon_page(nanon, npg);
     anon->an_ref--;  // cannot drop to zero: the parent holds it
-    amap->am_anon[slot] = nanon;
+    amap_set_anon(amap, slot, nanon);
     uvm.pm->activate(npg);
     npg->flags &= ~(PG_BUSY | PG_FAKE | PG_CLEAN);
     uvm.cnt.amap_cownow++;
@@ -348,7 +348,7 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
   if (amap->am_ref != 1) return false;
   int inside = 0;  // anons inside the entry; all of them iff it equals nused
   for (int s = slotoff; s < slotoff + slotmapped; s++)
-    if (amap->am_anon[s] != nullptr) inside++;
+    if (amap_anon_at(amap, s) != nullptr) inside++;
   if (inside != amap->am_nused) return false;
   uvm.cnt.amap_extend++;
 
@@ -397,8 +397,8 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
       for (int i = slotspace - slotadd; i < slotspace; i++) moved[i] = 1;
       pp_encode(amap->am_ppref.get(), amap->am_maxslot, moved, amap->am_maxslot);
     }
-    std::memmove(&amap->am_anon[slotspace], &amap->am_anon[slotoff], slotmapped * sizeof(Anon*));
-    std::fill_n(amap->am_anon.get(), slotspace, nullptr);
+    std::memmove(&amap->am_anon[slotspace], &amap->am_anon[slotoff], slotmapped * sizeof(std::uint32_t));
+    std::fill_n(amap->am_anon.get(), slotspace, kNoAnon);
     amap->am_nslot = amap->am_maxslot;
     entry->aref.ar_pageoff = slotspace - slotadd;
     which = "2b";
@@ -413,7 +413,7 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
     return false;
   }
   const int slotalloc = amap_roundup_slots(slotneed);
-  auto newover = std::make_unique<Anon*[]>(slotalloc);  // all null
+  auto newover = std::make_unique<std::uint32_t[]>(slotalloc);  // all kNoAnon
   std::vector<int> refs;
   if (amap_has_ppref(amap)) refs = pp_decode(amap);
   int newpageoff = slotoff;
@@ -455,8 +455,8 @@ void amap_share_protect(MapEntry* entry, Prot prot) {
   // is shorter; without am_slots the range is the shorter walk).
   const int stop = entry->aref.ar_pageoff + entry->npages();
   for (int lcv = entry->aref.ar_pageoff; lcv < stop; lcv++) {
-    Anon* anon = amap->am_anon[lcv];
-    if (anon && anon->an_page) Pmap::page_protect(anon->an_page, prot);
+    Anon* anon = amap_anon_at(amap, lcv);
+    if (anon && amap->uvm->pm->anon_page(anon)) Pmap::page_protect(amap->uvm->pm->anon_page(anon), prot);
   }
 }
 
@@ -471,7 +471,7 @@ int amap_swap_off(Uvm& uvm, int startslot, int endslot) {
     int rv = 0;
     // Scan the slots, stopping once every anon has been seen.
     for (int slot = 0, seen = 0; slot < am->am_nslot && seen < am->am_nused && rv == 0; slot++) {
-      Anon* anon = am->am_anon[slot];
+      Anon* anon = amap_anon_at(am, slot);
       if (anon == nullptr) continue;
       seen++;
       const int swslot = anon->an_swslot;
@@ -490,14 +490,20 @@ int amap_swap_off(Uvm& uvm, int startslot, int endslot) {
 
 // ---------------------------------------------------------------- lookup/add
 
+Anon* amap_anon_at(const Amap* a, int slot) { return a->uvm->anon_pool.get(a->am_anon[slot]); }
+
+void amap_set_anon(Amap* a, int slot, Anon* anon) {
+  a->am_anon[slot] = anon ? a->uvm->anon_pool.id(anon) : kNoAnon;
+}
+
 Anon* amap_lookup(const Aref* aref, vaddr_t offset) {
   const int slot = static_cast<int>(atop(offset)) + aref->ar_pageoff;
-  return aref->ar_amap->am_anon[slot];
+  return amap_anon_at(aref->ar_amap, slot);
 }
 
 void amap_lookups(const Aref* aref, vaddr_t offset, Anon** anons, int npages) {
   const int slot = static_cast<int>(atop(offset)) + aref->ar_pageoff;
-  std::copy_n(aref->ar_amap->am_anon.get() + slot, npages, anons);
+  for (int i = 0; i < npages; i++) anons[i] = amap_anon_at(aref->ar_amap, slot + i);
 }
 
 void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace) {
@@ -506,18 +512,18 @@ void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace) {
   if (replace) {
     // Other entries sharing this amap may map the old anon's page: make
     // them fault so they find the new anon.
-    Anon* old = amap->am_anon[slot];
-    if (old->an_page && (amap->am_flags & AMAP_SHARED)) Pmap::page_protect(old->an_page, kProtNone);
+    Anon* old = amap_anon_at(amap, slot);
+    if (amap->uvm->pm->anon_page(old) && (amap->am_flags & AMAP_SHARED)) Pmap::page_protect(amap->uvm->pm->anon_page(old), kProtNone);
   } else {
     amap->am_nused++;
   }
-  amap->am_anon[slot] = anon;
+  amap_set_anon(amap, slot, anon);
 }
 
 void amap_unadd(Aref* aref, vaddr_t offset) {
   Amap* amap = aref->ar_amap;
   const int slot = static_cast<int>(atop(offset)) + aref->ar_pageoff;
-  amap->am_anon[slot] = nullptr;
+  amap_set_anon(amap, slot, nullptr);
   amap->am_nused--;
 }
 

@@ -80,7 +80,9 @@ struct Amap {
   int am_nslot = 0;    // slots in use by the amap's extent
   int am_nused = 0;    // anons present (non-null am_anon[0, nslot))
   PprefState ppref_state = PprefState::kNotYet;
-  std::unique_ptr<Anon*[]> am_anon;  // [am_maxslot]
+  // [am_maxslot] anon ids (AnonPool, core/anon.h), kNoAnon for none: 4 B a
+  // slot instead of a pointer's 8 (docs/results.md, metadata per page).
+  std::unique_ptr<std::uint32_t[]> am_anon;
   std::unique_ptr<int[]> am_ppref;   // [am_maxslot] while ppref_state == kActive, else null
 };
 
@@ -140,6 +142,9 @@ void amap_pp_establish(Amap* amap, int offset);
 void amap_pp_adjref(Amap* amap, int curslot, int slotlen, int adjval);
 
 inline int amap_refs(const Amap* a) { return a->am_ref; }
+// The anon in slot `slot` (nullptr for none), and setting it.
+Anon* amap_anon_at(const Amap* a, int slot);
+void amap_set_anon(Amap* a, int slot, Anon* anon);
 inline bool amap_has_ppref(const Amap* a) { return a->ppref_state == PprefState::kActive; }
 
 }  // namespace uvmsim

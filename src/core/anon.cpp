@@ -1,6 +1,8 @@
 #include "core/anon.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
 
 #include "core/page.h"
 #include "core/pmap.h"
@@ -15,8 +17,14 @@ Anon* AnonPool::alloc() {
     free_.pop_back();
   } else {
     if (used_in_last_ == kSlab) {
+      // 2^20 slabs (2^32 ids) would be 64 GiB of anons: host memory runs out
+      // long before the ids do.
       slabs_.push_back(std::make_unique<Anon[]>(kSlab));
-      used_in_last_ = 0;
+      const std::pair<const Anon*, std::uint32_t> key{slabs_.back().get(),
+                                                      static_cast<std::uint32_t>(slabs_.size() - 1)};
+      by_addr_.insert(std::upper_bound(by_addr_.begin(), by_addr_.end(), key), key);
+      // Slot 0 of slab 0 would have id 0 (kNoAnon): never hand it out.
+      used_in_last_ = slabs_.size() == 1 ? 1 : 0;
     }
     a = &slabs_.back()[used_in_last_++];
   }
@@ -25,6 +33,14 @@ Anon* AnonPool::alloc() {
 }
 
 void AnonPool::free(Anon* a) { free_.push_back(a); }
+
+std::uint32_t AnonPool::id(const Anon* a) const {
+  auto it = std::upper_bound(by_addr_.begin(), by_addr_.end(), a,
+                             [](const Anon* p, const auto& e) { return std::less<>()(p, e.first); });
+  // it - 1 is the slab with the highest base <= a.
+  const auto& [base, slab] = *(it - 1);
+  return (slab << kSlabShift) | static_cast<std::uint32_t>(a - base);
+}
 
 Anon* uvm_analloc(Uvm& uvm) {
   Anon* a = uvm.anon_pool.alloc();
@@ -36,22 +52,22 @@ Anon* uvm_analloc(Uvm& uvm) {
 
 void uvm_anfree(Uvm& uvm, Anon* anon) {
   if (anon->an_swslot) {
-    if (!anon->an_page && uvm.swap) uvm.swap->swpgonly--;
+    if (!uvm.pm->anon_page(anon) && uvm.swap) uvm.swap->swpgonly--;
     if (uvm.swap) uvm.swap->free(anon->an_swslot, 1);
     anon->an_swslot = 0;
   }
-  if (Page* pg = anon->an_page) {
+  if (Page* pg = uvm.pm->anon_page(anon)) {
     if (!(pg->flags & PG_ANON)) {
       // Borrowed from an object (O->A) or the zero page: drop our loan; the
       // owner keeps the page.
       pg->loan_count--;
       pg->set_uanon(nullptr);
-      anon->an_page = nullptr;
+      uvm.pm->set_anon_page(anon, nullptr);
       if (!pg->uobject() && pg->loan_count == 0) uvm.pm->free(pg);
     } else {
       uvm.pagefree(pg);  // loaned to the kernel: becomes an orphan
     }
-    anon->an_page = nullptr;
+    uvm.pm->set_anon_page(anon, nullptr);
   }
   uvm.anon_pool.free(anon);
   uvm.nanons--;
@@ -69,7 +85,7 @@ int uvm_anon_dropref(Uvm& uvm, Anon* anon) {
 namespace uvmsim {
 
 int uvm_anon_pagein(Uvm& uvm, Anon* anon) {
-  if (anon->an_page) return 0;
+  if (uvm.pm->anon_page(anon)) return 0;
   if (!anon->an_swslot || !uvm.swap) return EIO;
   Page* pg = uvm.pagealloc(false);
   if (!pg) return ENOMEM;
@@ -81,16 +97,16 @@ int uvm_anon_pagein(Uvm& uvm, Anon* anon) {
   uvm.cnt.pgswapin++;
   pg->set_uanon(anon);
   pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON | PG_CLEAN) & ~(PG_BUSY | PG_FAKE));
-  anon->an_page = pg;
+  uvm.pm->set_anon_page(anon, pg);
   uvm.pm->activate(pg);
   return 0;
 }
 
 void uvm_anon_dropswap(Uvm& uvm, Anon* anon) {
-  if (!anon->an_swslot || !anon->an_page) return;
+  if (!anon->an_swslot || !uvm.pm->anon_page(anon)) return;
   uvm.swap->free(anon->an_swslot, 1);
   anon->an_swslot = 0;
-  anon->an_page->flags &= ~PG_CLEAN;
+  uvm.pm->anon_page(anon)->flags &= ~PG_CLEAN;
 }
 
 }  // namespace uvmsim

@@ -3,8 +3,7 @@
 // An anon names one page of anonymous memory independent of where it is
 // mapped: amaps point at anons, and an anon is shared (an_ref > 1) after a
 // fork until a write fault copies it (copy-on-write). The data lives in
-// an_page when resident, else in swap slot an_swslot (swap lands with the
-// pagers issue; the slot is kept in the structure now).
+// its page (an_frame) when resident, else in swap slot an_swslot.
 //
 // an_ref counts amap slots referring to the anon plus anon loans (the loan
 // issue). When it drops to zero the anon and its page are freed.
@@ -19,27 +18,44 @@ namespace uvmsim {
 struct Page;
 struct Uvm;
 
+// an_frame: the resident page's frame number (kNoAnonPage when paged out);
+// PhysMem::anon_page / set_anon_page convert. A frame number instead of a
+// Page* keeps the anon at 12 bytes (docs/results.md, metadata per page).
+inline constexpr std::uint32_t kNoAnonPage = ~0u;
+
 struct Anon {
-  Page* an_page = nullptr;
+  std::uint32_t an_frame = kNoAnonPage;
   int an_ref = 0;
   int an_swslot = 0;  // 0: no swap slot
 };
-static_assert(sizeof(Anon) == 16, "keep struct Anon at 16 bytes (docs/results.md)");
+static_assert(sizeof(Anon) == 12, "keep struct Anon at 12 bytes (docs/results.md)");
 
 // Anons are allocated from slabs of kSlab: a malloc'd anon would cost 16 B
-// of allocator header and rounding on top of its 16 B. Freed anons go on a
-// free list; slabs are released with the machine.
+// of allocator header and rounding on top of its 12 B. Every anon has a
+// 32-bit id (slab << kSlabShift | index; 0 is never used), which is what
+// amaps store in their slots (4 B instead of a pointer's 8). Freed anons go
+// on a free list; slabs are released with the machine.
+inline constexpr std::uint32_t kNoAnon = 0;
+
 class AnonPool {
  public:
   Anon* alloc();
   void free(Anon* a);
+  Anon* get(std::uint32_t id) {
+    return id == kNoAnon ? nullptr : &slabs_[id >> kSlabShift][id & (kSlab - 1)];
+  }
+  // The id of an anon of this pool: a binary search over the slabs.
+  std::uint32_t id(const Anon* a) const;
   std::uint64_t capacity() const { return slabs_.size() * kSlab; }
 
  private:
-  static constexpr std::size_t kSlab = 4096;
+  static constexpr int kSlabShift = 12;
+  static constexpr std::uint32_t kSlab = 1u << kSlabShift;
   std::vector<std::unique_ptr<Anon[]>> slabs_;
+  // (first anon of a slab, slab number), sorted by address.
+  std::vector<std::pair<const Anon*, std::uint32_t>> by_addr_;
   std::vector<Anon*> free_;
-  std::size_t used_in_last_ = kSlab;
+  std::uint32_t used_in_last_ = kSlab;
 };
 
 // uvm_analloc: a new anon with an_ref 1 and no page.

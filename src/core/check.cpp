@@ -127,7 +127,7 @@ Status Machine::check() const {
         c.fail("{}: va {:#x} wired in the pmap, entry not wired", who, va);
       const Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
       if (an) {
-        if (an->an_page != pg) c.fail("{}: va {:#x} maps frame {} but its anon has another page", who, va, uvm.pm->index(pg));
+        if (uvm.pm->anon_page(an) != pg) c.fail("{}: va {:#x} maps frame {} but its anon has another page", who, va, uvm.pm->index(pg));
         if (writable && (an->an_ref > 1 || pg->loan_count > 0))
           c.fail("{}: va {:#x} writable but its anon is shared (an_ref {})", who, va, an->an_ref);
         if (writable && e->needs_copy()) c.fail("{}: va {:#x} writable in a needs-copy entry", who, va);
@@ -160,10 +160,10 @@ Status Machine::check() const {
     // must be exact and no anon may lie beyond nslot.
     int present = 0;
     for (int s = 0; a->am_anon && s < a->am_maxslot; s++) {
-      if (!a->am_anon[s]) continue;
+      if (!amap_anon_at(a, s)) continue;
       if (s >= a->am_nslot) c.fail("amap {}: anon in slot {} beyond nslot {}", fmt::ptr(a), s, a->am_nslot);
       else present++;
-      anon_slots[a->am_anon[s]]++;
+      anon_slots[amap_anon_at(a, s)]++;
     }
     if (present != a->am_nused)
       c.fail("amap {}: nused {} but {} anons in [0, nslot {})", fmt::ptr(a), a->am_nused, present, a->am_nslot);
@@ -185,7 +185,7 @@ Status Machine::check() const {
             c.fail("amap {}: ppref of slot {} is {} but {} entries refer to it", fmt::ptr(a), i, ref, w);
             break;
           }
-          if (ref == 0 && a->am_anon[i]) c.fail("amap {}: slot {} unreferenced but holds an anon", fmt::ptr(a), i);
+          if (ref == 0 && amap_anon_at(a, i)) c.fail("amap {}: slot {} unreferenced but holds an anon", fmt::ptr(a), i);
         }
         if (ref > a->am_ref) c.fail("amap {}: ppref {} above am_ref {}", fmt::ptr(a), ref, a->am_ref);
         lcv += len;
@@ -208,9 +208,9 @@ Status Machine::check() const {
     if (an->an_ref != slots + loans)
       c.fail("anon {}: an_ref {} but {} amap slots and {} loans refer to it", fmt::ptr(an), an->an_ref,
              slots, loans);
-    if (an->an_page && an->an_page->uanon() != an)
-      c.fail("anon {}: its page {} does not point back", fmt::ptr(an), uvm.pm->index(an->an_page));
-    if (!an->an_page && an->an_swslot == 0) c.fail("anon {}: neither resident nor in swap", fmt::ptr(an));
+    if (uvm.pm->anon_page(an) && uvm.pm->anon_page(an)->uanon() != an)
+      c.fail("anon {}: its page {} does not point back", fmt::ptr(an), uvm.pm->index(uvm.pm->anon_page(an)));
+    if (!uvm.pm->anon_page(an) && an->an_swslot == 0) c.fail("anon {}: neither resident nor in swap", fmt::ptr(an));
   }
   if (anon_slots.size() != uvm.nanons)
     c.fail("{} live anons but {} reachable from amaps (leak)", uvm.nanons, anon_slots.size());
@@ -241,7 +241,7 @@ Status Machine::check() const {
       if (!resident) only++;
     };
     for (auto& [an, n] : anon_slots)
-      if (an->an_swslot) note(an->an_swslot, an->an_page != nullptr, fmt::format("anon {}", fmt::ptr(an)));
+      if (an->an_swslot) note(an->an_swslot, uvm.pm->anon_page(an) != nullptr, fmt::format("anon {}", fmt::ptr(an)));
     for (const UvmObject* o : uvm.objects)
       if (auto* ao = dynamic_cast<const Aobj*>(o))
         ao->for_each_swslot([&](int idx, int slot) {
@@ -292,7 +292,7 @@ Status Machine::check() const {
       c.fail("page {}: orphan on a paging queue", i);
     if (pg->uanon()) {
       if (!anon_slots.contains(pg->uanon())) c.fail("page {}: owned by an unreachable anon", i);
-      else if (pg->uanon()->an_page != pg) c.fail("page {}: its anon has another page", i);
+      else if (uvm.pm->anon_page(pg->uanon()) != pg) c.fail("page {}: its anon has another page", i);
     } else if (pg->uobject()) {
       if (!uvm.objects.contains(pg->uobject())) c.fail("page {}: owned by a dead object", i);
       else if (pg->uobject()->find_page(pg->offset()) != pg) c.fail("page {}: not in its object's memq", i);

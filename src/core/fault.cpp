@@ -49,7 +49,7 @@ void fault_ahead(Uvm& uvm, VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot)
     for (vaddr_t a = lo; a < va; a += kPageSize) {
       Page* pg = nullptr;
       if (e->aref.ar_amap) {
-        if (Anon* an = amap_lookup(&e->aref, a - e->start)) pg = an->an_page;
+        if (Anon* an = amap_lookup(&e->aref, a - e->start)) pg = uvm.pm->anon_page(an);
       }
       if (!pg && e->object) pg = e->object->find_page(e->offset + (a - e->start));
       if (pg && pg->wire_count == 0 && pg->loan_count == 0 && !(pg->flags & PG_BUSY))
@@ -65,7 +65,7 @@ void fault_ahead(Uvm& uvm, VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot)
     Page* pg = nullptr;
     Prot prot = enter_prot;
     if (an) {
-      pg = an->an_page;
+      pg = uvm.pm->anon_page(an);
       if (!pg) continue;  // swapped out: not resident
       if (an->an_ref > 1 || pg->loan_count > 0) prot &= ~kProtWrite;
     } else if (e->object) {
@@ -143,7 +143,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   // ---- case 1: the anon layer
   Anon* anon = aref ? amap_lookup(aref, va - e->start) : nullptr;
   if (anon) {
-    if (!anon->an_page) {
+    if (!uvm.pm->anon_page(anon)) {
       // Paged out: bring it back from its swap slot.
       int err = uvm_anon_pagein(uvm, anon);
       if (err == ENOMEM) {
@@ -156,7 +156,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
       }
       uvm.cnt.fltanget++;
     }
-    Page* pg = anon->an_page;
+    Page* pg = uvm.pm->anon_page(anon);
     if (write && anon->an_ref > 1) {
       // 1B: anon copy-on-write. The new anon replaces the old one in this
       // amap; the old one keeps its other references.
@@ -174,7 +174,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
       uvm.cnt.pagecopies++;
       npg->set_uanon(nanon);
       npg->flags = static_cast<std::uint16_t>((npg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
-      nanon->an_page = npg;
+      uvm.pm->set_anon_page(nanon, npg);
       amap_add(aref, va - e->start, nanon, true);
       anon->an_ref--;  // the amap's reference moved to nanon; others remain
       // This pmap may still map the old page (read-only): enter replaces it.
@@ -189,7 +189,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
         uvm.cnt.flt_noram++;
         return FaultResult::kNoMem;
       }
-      pg = anon->an_page;
+      pg = uvm.pm->anon_page(anon);
     }
     Prot prot = enter_prot;
     if (anon->an_ref > 1 || pg->loan_count > 0) prot &= ~kProtWrite;
@@ -251,7 +251,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   }
   npg->set_uanon(nanon);
   npg->flags = static_cast<std::uint16_t>((npg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
-  nanon->an_page = npg;
+  uvm.pm->set_anon_page(nanon, npg);
   amap_add(aref, va - e->start, nanon, false);
   return finish(npg, enter_prot);
 }

@@ -35,7 +35,7 @@ void loan_protect(Page* pg) {
 int loan_anon(Uvm& uvm, Anon* anon, LoanTo to, LoanRecord* rec) {
   if (to == LoanTo::kAnon) {
     // A->A: the anon becomes copy-on-write shared with the borrower.
-    Page* pg = anon->an_page;
+    Page* pg = uvm.pm->anon_page(anon);
     if (pg && (pg->flags & PG_ANON) && anon->an_ref == 1) {
       if (pg->wire_count > 0) return EBUSY;
       Pmap::page_protect(pg, kProtRead);
@@ -46,10 +46,10 @@ int loan_anon(Uvm& uvm, Anon* anon, LoanTo to, LoanRecord* rec) {
     return 0;
   }
   // A->K: the page itself, resident.
-  if (!anon->an_page) {
+  if (!uvm.pm->anon_page(anon)) {
     if (int err = uvm_anon_pagein(uvm, anon); err != 0) return err;
   }
-  Page* pg = anon->an_page;
+  Page* pg = uvm.pm->anon_page(anon);
   if (pg->wire_count > 0 || pg->loan_count == kMaxPageCount) return EBUSY;
   loan_protect(pg);
   pg->loan_count++;
@@ -82,7 +82,7 @@ int loan_uobj(Uvm& uvm, UvmObject* uobj, voff_t off, LoanTo to, LoanRecord* rec)
   }
   if (pg->wire_count > 0 || pg->loan_count == kMaxPageCount) return EBUSY;
   Anon* anon = uvm_analloc(uvm);
-  anon->an_page = pg;
+  uvm.pm->set_anon_page(anon, pg);
   pg->set_uanon(anon);  // without PG_ANON: the object still owns it
   loan_protect(pg);
   pg->loan_count++;
@@ -108,7 +108,7 @@ int loan_zero(Uvm& uvm, LoanTo to, LoanRecord* rec) {
   } else {
     if (pg->loan_count == kMaxPageCount) return EBUSY;
     Anon* a = uvm_analloc(uvm);
-    a->an_page = pg;
+    uvm.pm->set_anon_page(a, pg);
     pg->set_uanon(a);
     pg->loan_count++;
     rec->anons.push_back(a);
@@ -221,7 +221,7 @@ Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
 }
 
 int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
-  Page* old = anon->an_page;
+  Page* old = uvm.pm->anon_page(anon);
   old->flags |= PG_BUSY;
   Page* pg = uvm.pagealloc(false);
   old->flags &= ~PG_BUSY;
@@ -239,7 +239,7 @@ int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
     uvm.cnt.loan_orphans++;
   }
   if (old->loan_count == 0 && !old->uobject()) uvm.pm->free(old);
-  anon->an_page = pg;
+  uvm.pm->set_anon_page(anon, pg);
   pg->set_uanon(anon);
   pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
   if (clean) pg->flags |= PG_CLEAN;

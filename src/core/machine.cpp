@@ -80,11 +80,11 @@ StatusOr<std::vector<std::uint8_t>> Machine::loan_read(LoanHandle loan, std::uin
       pg = rec.pages[i];
     } else {
       Anon* an = rec.anons[i];
-      if (!an->an_page) {  // the borrower's anon was paged out: bring it in
+      if (!uvm_->pm->anon_page(an)) {  // the borrower's anon was paged out: bring it in
         if (int err = uvm_anon_pagein(*uvm_, an); err != 0)
           return errno_status(err, fmt::format("loan {}: paging in", loan.id));
       }
-      pg = an->an_page;
+      pg = uvm_->pm->anon_page(an);
     }
     std::memcpy(out.data() + done, uvm_->pm->data(pg) + o, chunk);
     done += chunk;

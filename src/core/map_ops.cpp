@@ -76,13 +76,13 @@ int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice) {
       Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
       if (an) {
         if (advice == Madvise::kFree && an->an_ref == 1 && !e->needs_copy() &&
-            (!an->an_page || an->an_page->loan_count == 0)) {
+            (!uvm.pm->anon_page(an) || uvm.pm->anon_page(an)->loan_count == 0)) {
           pmap.remove(va, va + kPageSize);
           amap_unadd(&e->aref, va - e->start);
           uvm_anon_dropref(uvm, an);
           continue;
         }
-        if (Page* pg = an->an_page; pg && pg->loan_count == 0 && !(pg->flags & PG_BUSY)) {
+        if (Page* pg = uvm.pm->anon_page(an); pg && pg->loan_count == 0 && !(pg->flags & PG_BUSY)) {
           Pmap::clear_referenced(pg);
           uvm.pm->deactivate(pg);
         }
@@ -176,7 +176,7 @@ int fork_aobj_snapshot(VmMap& parent, VmMap& child, MapEntry* e) {
       uvm.cnt.pagecopies++;
       pg->set_uanon(anon);
       pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
-      anon->an_page = pg;
+      uvm.pm->set_anon_page(anon, pg);
       uvm.pm->activate(pg);
       err = 0;
     }

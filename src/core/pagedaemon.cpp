@@ -195,7 +195,7 @@ bool PageDaemon::evict(std::uint32_t frame) {
 // The frame of an anon whose data is now (only) in swap goes back.
 void PageDaemon::release_anon_page(Page* pg) {
   Anon* anon = pg->uanon();
-  anon->an_page = nullptr;
+  uvm_.pm->set_anon_page(anon, nullptr);
   pg->set_uanon(nullptr);
   pg->flags &= ~PG_ANON;
   uvm_.pm->free(pg);

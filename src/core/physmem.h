@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/anon.h"
 #include "core/page.h"
 #include "uvmsim/status.h"
 
@@ -46,6 +47,9 @@ class PhysMem {
   // The frame number of pg (its position in the array) and its address.
   std::uint32_t index(const Page* pg) const { return static_cast<std::uint32_t>(pg - pages_.data()); }
   paddr_t phys(const Page* pg) const { return static_cast<paddr_t>(index(pg)) << kPageShift; }
+  // An anon's resident page (nullptr when paged out), and setting it.
+  Page* anon_page(const Anon* a) { return a->an_frame == kNoAnonPage ? nullptr : &pages_[a->an_frame]; }
+  void set_anon_page(Anon* a, Page* pg) { a->an_frame = pg ? index(pg) : kNoAnonPage; }
   bool owns(const Page* pg) const {
     return pg >= pages_.data() && pg < pages_.data() + pages_.size();
   }

@@ -34,7 +34,7 @@ void Uvm::pagefree(Page* pg) {
       }
     } else if (Anon* an = pg->uanon()) {
       if (!(pg->flags & PG_ANON)) pg->loan_count--;  // the anon only borrowed it
-      an->an_page = nullptr;
+      pm->set_anon_page(an, nullptr);
       pg->set_uanon(nullptr);
       pg->flags &= ~PG_ANON;
       if (pg->loan_count == 0) {
@@ -51,7 +51,7 @@ void Uvm::pagefree(Page* pg) {
   }
   if (pg->uobject()) pg->uobject()->remove_page(pg);
   if (pg->uanon()) {
-    pg->uanon()->an_page = nullptr;
+    pm->set_anon_page(pg->uanon(), nullptr);
     pg->set_uanon(nullptr);
     pg->flags &= ~PG_ANON;
   }
