@@ -106,6 +106,35 @@ TEST_CASE("fault-ahead maps resident neighbours by advice", "[fault][ahead]") {
   CHECK_INVARIANTS(*m);
 }
 
+TEST_CASE("fault-ahead: neighbours mapped with full rights count as referenced", "[fault][ahead]") {
+  // The fault-ahead enters a neighbour with A=1 when it maps it with the
+  // entry's full rights (kvm: lets KVM prefetch it into the shadow table),
+  // and with A=0 when a later write will replace it (copy-on-write).
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  const vaddr_t A = 0x20000000, B = A + 64 * kPageSize;
+  REQUIRE(p->mmap(A, 16 * kPageSize, RW, Sharing::kShared).ok());
+  REQUIRE(p->mmap(B, 16 * kPageSize, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->fill(A, 16 * kPageSize, 3)->ok());
+  REQUIRE(p->fill(B, 16 * kPageSize, 4)->ok());
+  Process* c = *p->fork("c");
+  CHECK(read_str(c, A + 8 * kPageSize, 1) == "\x03");
+  CHECK(read_str(c, B + 8 * kPageSize, 1) == "\x04");
+  Pmap& pm = *c->vmspace().pmap;
+  for (int i : {5, 6, 7, 9, 10, 11, 12}) {
+    const std::uint64_t* a = pm.pte(A + static_cast<vaddr_t>(i) * kPageSize);
+    const std::uint64_t* b = pm.pte(B + static_cast<vaddr_t>(i) * kPageSize);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK((*a & (PTE_P | PTE_W | PTE_A)) == (PTE_P | PTE_W | PTE_A));  // shared: full rights
+    CHECK((*b & (PTE_P | PTE_W | PTE_A)) == PTE_P);                      // COW: read-only, A=0
+  }
+  // The child's write replaces a COW neighbour's mapping.
+  write_str(c, B + 9 * kPageSize, "x");
+  CHECK(read_str(p, B + 9 * kPageSize, 1) == "\x04");
+  CHECK_INVARIANTS(*m);
+}
+
 TEST_CASE("map entries merge and lookups stay logarithmic", "[map]") {
   auto m = make_machine(64ull << 20);
   Process* p = spawn(*m, "p");

@@ -75,7 +75,18 @@ void fault_ahead(Uvm& uvm, VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot)
       continue;
     }
     if (pg->flags & PG_BUSY) continue;
-    if (pmap.enter(a, pg, prot, 0) != 0) break;
+    // A neighbour mapped with the entry's full rights (no copy-on-write or
+    // loan downgrade, so no later write fault will replace the mapping)
+    // counts as referenced: its PTE gets A=1 at entry. This departs from
+    // NetBSD, whose uvm_fault_*_neighbor pass no access type to pmap_enter,
+    // so x86's pmap leaves PG_U clear. The cost: a mapped-ahead page never
+    // touched looks referenced once (the page daemon clears it, as it does
+    // for every active page it deactivates). The gain, on the kvm backend
+    // under shadow paging: KVM prefetches guest PTEs that have A=1 into the
+    // shadow table (docs/kvm.md), so the scan does not pay a shadow fill per
+    // page mapped ahead. Both backends do this, so they behave alike.
+    const unsigned pf = prot == e->protection ? static_cast<unsigned>(PMAP_REFERENCED) : 0u;
+    if (pmap.enter(a, pg, prot, pf) != 0) break;
     if (pg->wire_count == 0) uvm.pm->activate(pg);
     uvm.cnt.fltnamap++;
   }

@@ -109,6 +109,7 @@ int Pmap::enter(vaddr_t va, Page* pg, Prot prot, unsigned flags) {
   if (!ptep) return err;
   std::uint64_t npte = uvm_.pm->phys(pg) | prot_bits(prot);
   if (flags & PMAP_WIRED) npte |= PTE_WIRED;
+  if (flags & PMAP_REFERENCED) npte |= PTE_A;
   const std::uint64_t opte = *ptep;
   if (opte & PTE_P) {
     if ((opte & PTE_FRAME) == uvm_.pm->phys(pg)) {

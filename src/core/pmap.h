@@ -48,6 +48,12 @@ class PtMemory {
 enum : unsigned {
   PMAP_WIRED = 0x1,
   PMAP_CANFAIL = 0x2,
+  // Enter the mapping with its referenced (A) bit already set. NetBSD's
+  // pmap_enter sets A (x86 PG_U) only when flags carry an access type, i.e.
+  // for the faulting page, whose access follows at once here anyway. The
+  // fault-ahead passes this for neighbours it maps with the entry's full
+  // rights (fault.cpp explains why).
+  PMAP_REFERENCED = 0x4,
 };
 
 class Pmap {

@@ -396,6 +396,27 @@ StatusOr<AccessOutcome> Guest::touch(std::uint64_t cr3, std::uint64_t va, std::u
   return res;
 }
 
+StatusOr<AccessOutcome> Guest::touch_passes(std::uint64_t cr3, std::uint64_t va,
+                                            std::uint64_t count, std::uint64_t stride,
+                                            std::uint64_t passes, const FaultHandler& h) {
+  AccessOutcome res;
+  if (count == 0 || passes == 0) return res;
+  kvm_regs r = routine_regs(guest_code::r3_touch_read_passes());
+  r.rsi = r.r10 = va;
+  r.rcx = r.r11 = count;
+  r.rdx = stride;
+  r.r9 = passes;
+  PageFault pf;
+  auto done = drive(cr3, r, h, res, &pf);
+  if (!done.ok()) return done.status();
+  const std::uint64_t total = count * passes;
+  // R9 counts the passes left, the current one included.
+  const std::uint64_t before = *done ? 0 : (passes - vcpu_->regs().r9) * count;
+  settle(res, *done, count, pf);
+  res.done = *done ? total : before + res.done;
+  return res;
+}
+
 Status Guest::spin(std::uint64_t cr3, std::uint64_t iterations) {
   kvm_regs r = routine_regs(guest_code::r3_spin());
   r.rcx = std::max<std::uint64_t>(iterations, 1);

@@ -125,6 +125,12 @@ class Guest {
   // One byte read (or written) per `stride` bytes, `count` times.
   StatusOr<AccessOutcome> touch(std::uint64_t cr3, std::uint64_t va, std::uint64_t count,
                                 std::uint64_t stride, bool write, const FaultHandler& handler);
+  // The read form of touch, `passes` times over the same range in one ring-3
+  // run (timing warm memory: one guest entry for all passes). `done` counts
+  // reads over all passes.
+  StatusOr<AccessOutcome> touch_passes(std::uint64_t cr3, std::uint64_t va, std::uint64_t count,
+                                       std::uint64_t stride, std::uint64_t passes,
+                                       const FaultHandler& handler);
   // A register-only ring-3 loop of `iterations` (timing).
   Status spin(std::uint64_t cr3, std::uint64_t iterations);
 

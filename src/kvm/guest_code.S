@@ -103,6 +103,24 @@ uvmsim_r3_touch_read:
         jmp 1b
 2:      mov %rcx, (%r15)
 
+// The read loop above, %r9 >= 1 times over the same range in one run: each
+// pass restarts at %r10 with %r11 reads (for timing warm memory, so that
+// one guest entry is spread over all the passes).
+        .globl uvmsim_r3_touch_read_passes
+uvmsim_r3_touch_read_passes:
+1:      test %rcx, %rcx
+        jz 2f
+        movb (%rsi), %al
+        add %rdx, %rsi
+        dec %rcx
+        jmp 1b
+2:      dec %r9
+        jz 3f
+        mov %r10, %rsi
+        mov %r11, %rcx
+        jmp 1b
+3:      mov %rcx, (%r15)
+
 // Write %al at %rsi, %rsi + %rdx, ... (%rcx times).
         .globl uvmsim_r3_touch_write
 uvmsim_r3_touch_write:

@@ -39,8 +39,10 @@ KvmPmap::~KvmPmap() {
 
 void KvmPmap::invalidate(vaddr_t va, std::uint64_t oldpte) {
   Pmap::invalidate(va, oldpte);  // the model's counter, as on the soft backend
-  // KVM builds shadow entries only from guest PTEs with A=1, and every new
-  // PTE is written with A=0: an entry the CPU never used cannot be cached.
+  // KVM builds shadow entries only from guest PTEs with A=1 (its prefetch of
+  // the 8-aligned neighbours of a faulting PTE too), and new PTEs are written
+  // with A=0 except fault-ahead neighbours entered with PMAP_REFERENCED,
+  // which KVM may have prefetched: an entry with A=0 cannot be cached.
   if (!(oldpte & PTE_A)) return;
   Invalidator& inv = ctx_->guest->invalidator();
   if (inv.strategy().pte == Method::kZapOldFrame) {
