@@ -79,7 +79,10 @@ void fault_ahead(Uvm& uvm, VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot)
     // loan downgrade, so no later write fault will replace the mapping)
     // counts as referenced: its PTE gets A=1 at entry. This departs from
     // NetBSD, whose uvm_fault_*_neighbor pass no access type to pmap_enter,
-    // so x86's pmap leaves PG_U clear. The cost: a mapped-ahead page never
+    // so x86's pmap leaves PG_U clear; it is what Linux does on x86, whose
+    // page protections include _PAGE_ACCESSED so that fault-around maps
+    // pages "young" (only arm64 asks for old prefaulted PTEs, through
+    // arch_wants_old_prefaulted_pte). The cost: a mapped-ahead page never
     // touched looks referenced once (the page daemon clears it, as it does
     // for every active page it deactivates). The gain, on the kvm backend
     // under shadow paging: KVM prefetches guest PTEs that have A=1 into the
