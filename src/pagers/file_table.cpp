@@ -110,7 +110,7 @@ Status FileTable::create(std::string_view name, std::uint64_t size, std::uint8_t
 }
 
 Status FileTable::truncate(std::string_view name, std::uint64_t size) {
-  const File* f;
+  const File* f = nullptr;
   if (Status s = lookup(name, "truncate", &f); !s.ok()) return s;
   if (size > kMaxFileSize)
     return errno_status(EINVAL, fmt::format("truncate {}: size {} above the limit {}", name, size, kMaxFileSize));
@@ -120,7 +120,7 @@ Status FileTable::truncate(std::string_view name, std::uint64_t size) {
 
 StatusOr<std::vector<std::uint8_t>> FileTable::read(std::string_view name, std::uint64_t offset,
                                                     std::uint64_t len) const {
-  const File* f;
+  const File* f = nullptr;
   if (Status s = lookup(name, "fileread", &f); !s.ok()) return s;
   const std::uint64_t size = f->vnode->size();
   std::vector<std::uint8_t> out;
@@ -140,7 +140,7 @@ StatusOr<std::vector<std::uint8_t>> FileTable::read(std::string_view name, std::
 }
 
 StatusOr<std::uint64_t> FileTable::size(std::string_view name) const {
-  const File* f;
+  const File* f = nullptr;
   if (Status s = lookup(name, "file size", &f); !s.ok()) return s;
   return f->vnode->size();
 }
@@ -151,7 +151,7 @@ Vnode* FileTable::find(std::string_view name) const {
 }
 
 StatusOr<Vnode*> FileTable::attach(std::string_view name) {
-  const File* f;
+  const File* f = nullptr;
   if (Status s = lookup(name, "mmap", &f); !s.ok()) return s;
   f->vnode->attach();
   return f->vnode.get();
