@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "helpers.h"
+#include "pagers/aobj.h"
 #include "uvmsim/platform.h"
 
 using namespace uvmsim;
@@ -179,4 +180,23 @@ TEST_CASE("max protection limits mmap and mprotect", "[bad-input][mprotect]") {
   CHECK(write_outcome(p, A + 2 * kPageSize, "x") == Outcome::kOk);
   CHECK(write_outcome(p, A, "x") == Outcome::kSigsegv);
   CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("a shared anonymous mapping above the aobj limit is ENOMEM and replaces nothing", "[bad-input][mmap]") {
+  Fixture f;
+  // 8 TiB + 1 page over the existing mapping, MAP_FIXED: refused before
+  // anything is unmapped.
+  const vsize_t over = (static_cast<vsize_t>(Aobj::kMaxPages) + 1) << kPageShift;
+  auto r = f.p->mmap(A, over, RW, Sharing::kShared);
+  REQUIRE_FALSE(r.ok());
+  CHECK(errno_of(r.status()) == ENOMEM);
+  f.intact();
+  // The largest allowed one works and can be touched at its last page.
+  const vsize_t max = static_cast<vsize_t>(Aobj::kMaxPages) << kPageShift;
+  auto ok = f.p->mmap(0, max, RW, Sharing::kShared, MmapFlags{.fixed = false});
+  REQUIRE(ok.ok());
+  write_str(f.p, *ok + max - kPageSize, "end");
+  CHECK(read_str(f.p, *ok + max - kPageSize, 3) == "end");
+  CHECK(read_str(f.p, A, 7) == "keep me");
+  CHECK_INVARIANTS(*f.m);
 }

@@ -57,6 +57,12 @@ StatusOr<vaddr_t> Process::mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sh
       return errno_status(ENOMEM, fmt::format("mmap: {:#x} bytes do not fit in user space", len));
   }
   const vsize_t rlen = end - addr;
+  // Shared anonymous memory is one aobj, whose pages are indexed by int (as
+  // the seed's uao) and whose offsets a Page keeps in 32 bits of pages.
+  if (sharing == Sharing::kShared && atop(rlen) > static_cast<vsize_t>(Aobj::kMaxPages))
+    return errno_status(ENOMEM, fmt::format("mmap: shared anonymous mapping of {:#x} bytes is above the "
+                                            "anonymous-object limit of {:#x} bytes",
+                                            rlen, static_cast<vsize_t>(Aobj::kMaxPages) << kPageShift));
   VmMap& map = *vm_->map;
   if (!flags.fixed) {
     if (!map.find_space(addr, rlen, &addr))

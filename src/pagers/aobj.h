@@ -32,7 +32,10 @@ inline constexpr int UAO_SWHASH_MAXBUCKETS = 256;
 
 class Aobj final : public UvmObject {
  public:
-  // A new aobj of `size` bytes with one reference.
+  // Page indices are ints (the seed's uao): at most kMaxPages pages, 8 TiB.
+  static constexpr int kMaxPages = 0x7fffffff;
+  // A new aobj of `size` bytes (at most kMaxPages pages; callers check) with
+  // one reference.
   static Aobj* create(Uvm& uvm, vsize_t size);
 
   void detach() override;

@@ -14,6 +14,9 @@
 
 namespace uvmsim {
 
+// A Page keeps its object offset in 32 bits of pages (core/page.h).
+static_assert((FileTable::kMaxFileSize >> kPageShift) <= 0xffffffffull);
+
 namespace {
 
 Status host_error(int err, std::string_view what) {
