@@ -6,6 +6,8 @@
 #include "core/page.h"
 #include "core/pagedaemon.h"
 #include "core/uvm.h"
+#include "core/vmspace.h"
+#include "core/pmap.h"
 #include "helpers.h"
 #include "pagers/aobj.h"
 
@@ -374,4 +376,44 @@ TEST_CASE("clock gives referenced pages a second chance", "[pagedaemon][clock]")
   CHECK(m->stats().faults == f0);
   CHECK_INVARIANTS(*m);
   verify_pages(p, A, 100, 1);
+}
+
+TEST_CASE("the daemon's O->A adoption of a clean aobj page leaves its swap slot as the only copy", "[swap][loan]") {
+  // Found by review with many random seeds: swpgonly was not raised, and went
+  // below zero when the aobj later paged the data back in.
+  auto m = make_machine(16ull << 20, true, 16ull << 20);
+  Uvm& uvm = m->uvm();
+  Process* p = spawn(*m, "p");
+  const vaddr_t A = 0x20000000;
+  REQUIRE(p->mmap(A, kPageSize, RW, Sharing::kShared).ok());
+  write_str(p, A, "swapme");
+  auto page_at = [&](Process* q) {
+    Page* pg = nullptr;
+    REQUIRE(q->vmspace().pmap->extract(A, &pg, nullptr));
+    return pg;
+  };
+  Page* pg = page_at(p);
+  // Out to swap and back: the page is clean and the aobj keeps its slot.
+  REQUIRE(uvm.pagedaemon->evict(uvm.pm->index(pg)));
+  CHECK(uvm.swap->swpgonly == 1);
+  CHECK(read_str(p, A, 6) == "swapme");
+  pg = page_at(p);
+  REQUIRE((pg->flags & PG_CLEAN));
+  CHECK(uvm.swap->swpgonly == 0);
+  // A copy fork lends the page to the child's anon (O->A).
+  REQUIRE_OK(p->minherit(A, kPageSize, Inherit::kCopy));
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  REQUIRE(pg->uanon());
+  CHECK_INVARIANTS(*m);
+  // The daemon makes the anon adopt the page: the slot is the aobj's only copy.
+  CHECK_FALSE(uvm.pagedaemon->evict(uvm.pm->index(pg)));
+  CHECK(pg->uobject() == nullptr);
+  CHECK(uvm.swap->swpgonly == 1);
+  CHECK_INVARIANTS(*m);
+  // Both sides still read the data; the aobj pages it back in from swap.
+  CHECK(read_str(*c, A, 6) == "swapme");
+  CHECK(read_str(p, A, 6) == "swapme");
+  CHECK(uvm.swap->swpgonly == 0);
+  CHECK_INVARIANTS(*m);
 }

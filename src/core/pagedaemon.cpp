@@ -165,7 +165,7 @@ bool PageDaemon::evict(std::uint32_t frame) {
     // (it can read the page back from its pager) and the anon adopts it, so
     // the page can be paged out as the anon's next time.
     Pmap::page_protect(pg, kProtNone);
-    pg->uobject()->remove_page(pg);
+    pg->uobject()->release_clean(pg);
     pg->loan_count--;
     pg->flags |= PG_ANON;
     uvm_.cnt.loan_adopted++;

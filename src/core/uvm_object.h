@@ -59,6 +59,10 @@ class UvmObject {
   virtual int flush(voff_t start, voff_t end, int flags) { return put(start, end, flags); }
   // A short name of the pager ("aobj", "vnode").
   virtual const char* kind() const = 0;
+  // The object gives up a clean resident page it can read back from its
+  // pager (the page daemon's O->A adoption: the borrowing anon keeps the
+  // page). Pagers whose backing copy needs accounting override this.
+  virtual void release_clean(Page* pg) { remove_page(pg); }
 
   // --- resident pages ---
   Page* find_page(voff_t offset) const;

@@ -167,6 +167,12 @@ int Aobj::get(voff_t offset, Page** pgp, int flags) {
   return 0;
 }
 
+void Aobj::release_clean(Page* pg) {
+  const bool in_swap = find_swslot(static_cast<int>(atop(pg->offset()))) != 0;
+  remove_page(pg);
+  if (in_swap && uvm.swap) uvm.swap->swpgonly++;
+}
+
 // Write one page to swap and free it. Returns errno (ENOSPC: swap full).
 int Aobj::pageout(Page* pg) {
   Pmap::page_protect(pg, kProtNone);  // harvests the modified bit

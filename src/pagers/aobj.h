@@ -37,6 +37,9 @@ class Aobj final : public UvmObject {
   // A new aobj of `size` bytes (at most kMaxPages pages; callers check) with
   // one reference.
   static Aobj* create(Uvm& uvm, vsize_t size);
+  // A clean aobj page has a swap slot (it was paged in): once the page goes,
+  // that slot is the only copy of the data (swpgonly).
+  void release_clean(Page* pg) override;
 
   void detach() override;
   int get(voff_t offset, Page** pgp, int flags) override;
