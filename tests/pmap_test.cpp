@@ -217,3 +217,26 @@ TEST_CASE("reverse map: the first mapping is embedded, more go to the pool and f
   b->reset();
   CHECK(pmap_by_id(bid) == nullptr);
 }
+
+TEST_CASE("the checker reports a pv entry naming a dead pmap instead of crashing", "[pmap][pv][check]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  const vaddr_t va = 0x10000000;
+  REQUIRE(p->mmap(va, kPageSize, RW, Sharing::kPrivate).ok());
+  write_str(p, va, "x");
+  CHECK_INVARIANTS(*m);
+  Page* pg = nullptr;
+  REQUIRE(p->vmspace().pmap->extract(va, &pg, nullptr));
+  const auto saved = pg->pv_pmap;
+  // An id no live pmap holds: allocate one and give it back.
+  Pmap* dummy = reinterpret_cast<Pmap*>(alignof(Pmap));
+  const std::uint16_t dead = pmap_id_alloc(dummy);
+  REQUIRE(dead != 0);
+  pmap_id_free(dead);
+  pg->pv_pmap = dead;
+  Status s = m->check();
+  CHECK_FALSE(s.ok());
+  CHECK(std::string(s.message()).find("not a live pmap") != std::string::npos);
+  pg->pv_pmap = saved;
+  CHECK_INVARIANTS(*m);
+}

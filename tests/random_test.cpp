@@ -53,6 +53,7 @@ struct RandomRun {
   std::vector<ProcModel> procs;
   std::vector<LoanModel> loans;
   bool with_loans = false;
+  int forks_failed = 0;
   int step = 0;
 
   RandomRun(std::uint64_t seed, bool ppref, std::uint64_t mem = 8ull << 20) : rng(seed) {
@@ -247,7 +248,16 @@ struct RandomRun {
   void op_fork(ProcModel& pm) {
     if (procs.size() >= kMaxProcs) return;
     auto c = pm.p->fork();
-    REQUIRE(c.ok());
+    if (!c.ok()) {
+      // Under memory pressure a fork that must copy wired or loaned pages
+      // now can run out of memory: a clear ENOMEM that changes nothing (the
+      // checker and every later read verify that).
+      INFO(c.status().ToString());
+      REQUIRE(errno_of(c.status()) == ENOMEM);
+      REQUIRE(m->config().mem_bytes < (1ull << 20));
+      forks_failed++;
+      return;
+    }
     ProcModel cm;
     cm.p = *c;
     for (auto& [i, pg] : pm.pages) {
@@ -371,6 +381,19 @@ TEST_CASE("randomized loans mixed with writes, forks, unmaps and page-outs", "[r
       r.run(2500);
       CHECK(r.m->stats().pgswapout > 0);
       CHECK(r.m->stats().unloans > 0);
+    }
+  }
+}
+
+// A wider sweep: 60 seeds mixing ppref on/off, paging and loans. A review
+// found a swap-accounting bug (O->A adoption of a clean aobj page) with 19
+// of these seeds that the handful above never hit.
+TEST_CASE("randomized sweep over many seeds (loans, paging, ppref)", "[random][sweep]") {
+  for (std::uint64_t seed = 100; seed < 160; seed++) {
+    DYNAMIC_SECTION("seed " << seed) {
+      RandomRun r(seed, seed % 3 != 0, seed % 2 ? 48 * kPageSize : (8ull << 20));
+      r.with_loans = seed % 4 != 0;
+      r.run(3000);
     }
   }
 }

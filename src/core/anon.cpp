@@ -1,6 +1,8 @@
 #include "core/anon.h"
 
 #include <algorithm>
+#include <cassert>
+#include <cstddef>
 #include <cerrno>
 #include <functional>
 
@@ -37,8 +39,11 @@ void AnonPool::free(Anon* a) { free_.push_back(a); }
 std::uint32_t AnonPool::id(const Anon* a) const {
   auto it = std::upper_bound(by_addr_.begin(), by_addr_.end(), a,
                              [](const Anon* p, const auto& e) { return std::less<>()(p, e.first); });
-  // it - 1 is the slab with the highest base <= a.
+  // it - 1 is the slab with the highest base <= a. An anon of another
+  // machine's pool is a caller bug (amaps never mix machines).
+  assert(it != by_addr_.begin());
   const auto& [base, slab] = *(it - 1);
+  assert(a - base < static_cast<std::ptrdiff_t>(kSlab));
   return (slab << kSlabShift) | static_cast<std::uint32_t>(a - base);
 }
 

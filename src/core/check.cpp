@@ -47,12 +47,60 @@ struct Checker {
   }
 };
 
+// The compact per-page structures (page.h, pv.h): the O->A side table
+// matches the pages flagged for it, every embedded or chained pv entry names
+// a live pmap of this machine, chains have at least two entries (else they
+// fold back) and their head id is the head entry's, and the pool's live
+// count equals the chained entries. Returns false when a pv id is dead or
+// foreign: the rest of the checker walks pv lists and must not then.
+bool check_compact_pages(Checker& c, Uvm& uvm) {
+  PhysMem& pm = *uvm.pm;
+  std::uint64_t side = 0, chained = 0;
+  bool ids_ok = true;
+  auto live = [&uvm](std::uint64_t id) {
+    const Pmap* p = pmap_by_id(static_cast<std::uint16_t>(id));
+    return p != nullptr && &const_cast<Pmap*>(p)->uvm() == &uvm;
+  };
+  for (std::uint32_t i = 0; i < pm.npages(); i++) {
+    const Page* pg = pm.page(i);
+    if (pg->has_side_anon()) {
+      side++;
+      auto it = uvm.loan_anons.find(pg);
+      if (it == uvm.loan_anons.end()) c.fail("page {}: flagged as lent to an anon, but no side-table entry", i);
+      else if (pm.anon_page(it->second) != pg) c.fail("page {}: its side-table anon has another page", i);
+    }
+    if (pg->pv_pmap && !live(pg->pv_pmap)) {
+      c.fail("page {}: pv names pmap id {}, not a live pmap of this machine", i, static_cast<int>(pg->pv_pmap));
+      ids_ok = false;
+      continue;
+    }
+    if (!pg->pv_chain) continue;
+    int n = 0;
+    for (std::uint32_t e = static_cast<std::uint32_t>(pg->pv_vpn); e != kPvNone && n <= 1 << 20; e = uvm.pv[e].next) {
+      if (!live(uvm.pv[e].pmap)) {
+        c.fail("page {}: pv chain entry names pmap id {}, not a live pmap of this machine", i, uvm.pv[e].pmap);
+        ids_ok = false;
+      }
+      n++;
+    }
+    if (n < 2) c.fail("page {}: pv chain of {} entries not folded back into the page", i, n);
+    if (uvm.pv[static_cast<std::uint32_t>(pg->pv_vpn)].pmap != pg->pv_pmap)
+      c.fail("page {}: pv chain head id differs from the page's", i);
+    chained += static_cast<std::uint64_t>(n);
+  }
+  if (side != uvm.loan_anons.size())
+    c.fail("{} pages flagged as lent to an anon but {} side-table entries", side, uvm.loan_anons.size());
+  if (chained != uvm.pv.live()) c.fail("{} chained pv entries but {} live in the pool (leak)", chained, uvm.pv.live());
+  return ids_ok;
+}
+
 }  // namespace
 
 Status Machine::check() const {
   Checker c{*uvm_, {}};
   Uvm& uvm = const_cast<Uvm&>(*uvm_);
   PhysMem& pm = *uvm.pm;
+  const bool pv_ids_ok = check_compact_pages(c, uvm);
 
   absl::flat_hash_map<const Amap*, int> amap_refs;
   absl::flat_hash_map<const Amap*, std::vector<int>> amap_pagerefs;
@@ -60,8 +108,9 @@ Status Machine::check() const {
   absl::flat_hash_map<const Page*, int> pv_expected;  // mappings per page from PTEs
   absl::flat_hash_map<const Page*, int> wired_ptes;
 
-  // ---- maps and pmaps
+  // ---- maps and pmaps (walking pv lists needs live pmap ids)
   for (auto& proc : uvm.procs) {
+    if (!pv_ids_ok) break;
     if (!proc->alive()) continue;
     VmSpace& vm = proc->vmspace();
     VmMap& map = *vm.map;
@@ -258,7 +307,7 @@ Status Machine::check() const {
 
   // ---- pages
   std::uint64_t nfree = 0, nactive = 0, ninactive = 0;
-  for (std::uint32_t i = 0; i < pm.npages(); i++) {
+  for (std::uint32_t i = 0; i < pm.npages() && pv_ids_ok; i++) {
     const Page* pg = pm.page(i);
     int pvs = Pmap::mapping_count(pg);
     const int want_pv = pv_expected.contains(pg) ? pv_expected[pg] : 0;

@@ -4,8 +4,16 @@
 
 #include "core/uvm.h"
 #include "core/uvm_object.h"
+#include "core/pv.h"
 
 namespace uvmsim {
+
+// The tagged owner word uses the two low bits of the pointers.
+static_assert(alignof(Anon) >= 4 && alignof(UvmObject) >= 4);
+// flags is an 8-bit field.
+static_assert((PG_BUSY | PG_WANTED | PG_RELEASED | PG_CLEAN | PG_FAKE | PG_TABLED | PG_ANON) <= 0xff);
+// The embedded pv entry keeps 35 bits of virtual page number.
+static_assert((kUserMax >> kPageShift) <= (1ull << 35));
 
 Anon* Page::lent_anon() const {
   const UvmObject* obj = uobject();

@@ -71,6 +71,8 @@ struct Page {
   voff_t offset() const { return static_cast<voff_t>(off_pages_) << kPageShift; }
   void set_offset(voff_t off) { off_pages_ = static_cast<std::uint32_t>(off >> kPageShift); }
 
+  // An object's page lent to an anon whose pointer is in Uvm::loan_anons.
+  bool has_side_anon() const { return owner_ & kOwnerLoanAnon; }
   PageQueue queue() const { return static_cast<PageQueue>(pqueue_); }
   void set_queue(PageQueue q) { pqueue_ = static_cast<std::uint8_t>(q) & 3u; }
 
