@@ -310,7 +310,7 @@ int main(int argc, char** argv) {
   std::printf("  first touch of a machine frame (cold memfd) %7.2f us/fault = %.3f x floor\n", cold,
               cold / F);
   std::printf("3 uvmsim COW fault after fork                 %7.2f us/fault (handler %.2f) = %.3f x "
-              "floor\n", C, median(hcow), C / F);
+              "floor  (target <= 1.10: %s)\n", C, median(hcow), C / F, ok(C / F <= 1.10));
   std::printf("4 scan of resident file pages, no fault-ahead        %7.2f us/page (%llu faults)\n",
               S0, static_cast<unsigned long long>(f_off));
   std::printf("  with fault-ahead, normal advice (4 ahead)           %7.2f us/page (%llu faults)"

@@ -388,8 +388,14 @@ TEST_CASE("randomized loans mixed with writes, forks, unmaps and page-outs", "[r
 // A wider sweep: 60 seeds mixing ppref on/off, paging and loans. A review
 // found a swap-accounting bug (O->A adoption of a clean aobj page) with 19
 // of these seeds that the handful above never hit.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::uint64_t kSweepSeeds = 16;  // the sanitizer build is ~50x slower here
+#else
+constexpr std::uint64_t kSweepSeeds = 60;
+#endif
+
 TEST_CASE("randomized sweep over many seeds (loans, paging, ppref)", "[random][sweep]") {
-  for (std::uint64_t seed = 100; seed < 160; seed++) {
+  for (std::uint64_t seed = 100; seed < 100 + kSweepSeeds; seed++) {
     DYNAMIC_SECTION("seed " << seed) {
       RandomRun r(seed, seed % 3 != 0, seed % 2 ? 48 * kPageSize : (8ull << 20));
       r.with_loans = seed % 4 != 0;
