@@ -14,9 +14,9 @@ namespace uvmsim {
 
 Anon* AnonPool::alloc() {
   Anon* a;
-  if (!free_.empty()) {
-    a = free_.back();
-    free_.pop_back();
+  if (free_ != kNoAnon) {
+    a = get(free_);
+    free_ = a->an_frame;
   } else {
     if (used_in_last_ == kSlab) {
       // 2^20 slabs (2^32 ids) would be 64 GiB of anons: host memory runs out
@@ -34,7 +34,12 @@ Anon* AnonPool::alloc() {
   return a;
 }
 
-void AnonPool::free(Anon* a) { free_.push_back(a); }
+void AnonPool::free(Anon* a) {
+  const std::uint32_t id_of_a = id(a);
+  *a = Anon{};
+  a->an_frame = free_;
+  free_ = id_of_a;
+}
 
 std::uint32_t AnonPool::id(const Anon* a) const {
   auto it = std::upper_bound(by_addr_.begin(), by_addr_.end(), a,

@@ -34,7 +34,7 @@ static_assert(sizeof(Anon) == 12, "keep struct Anon at 12 bytes (docs/results.md
 // of allocator header and rounding on top of its 12 B. Every anon has a
 // 32-bit id (slab << kSlabShift | index; 0 is never used), which is what
 // amaps store in their slots (4 B instead of a pointer's 8). Freed anons go
-// on a free list; slabs are released with the machine.
+// on a free list threaded through them; slabs are released with the machine.
 inline constexpr std::uint32_t kNoAnon = 0;
 
 class AnonPool {
@@ -54,7 +54,9 @@ class AnonPool {
   std::vector<std::unique_ptr<Anon[]>> slabs_;
   // (first anon of a slab, slab number), sorted by address.
   std::vector<std::pair<const Anon*, std::uint32_t>> by_addr_;
-  std::vector<Anon*> free_;
+  // Free list threaded through the freed anons themselves: an_frame holds
+  // the next free anon's id (no memory beyond the slabs).
+  std::uint32_t free_ = kNoAnon;
   std::uint32_t used_in_last_ = kSlab;
 };
 
