@@ -511,9 +511,11 @@ void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace) {
   const int slot = static_cast<int>(atop(offset)) + aref->ar_pageoff;
   if (replace) {
     // Other entries sharing this amap may map the old anon's page: make
-    // them fault so they find the new anon.
+    // them fault so they find the new anon (their wirings of the old page
+    // go with the mappings: see Pmap::page_protect).
     Anon* old = amap_anon_at(amap, slot);
-    if (amap->uvm->pm->anon_page(old) && (amap->am_flags & AMAP_SHARED)) Pmap::page_protect(amap->uvm->pm->anon_page(old), kProtNone);
+    Page* opg = amap->uvm->pm->anon_page(old);
+    if (opg && (amap->am_flags & AMAP_SHARED)) Pmap::page_protect(opg, kProtNone);
   } else {
     amap->am_nused++;
   }

@@ -11,7 +11,8 @@
 //            no anon leaked (live count = reachable anons)
 //   objects: memq pages point back; uo_refs = referring entries
 //   pages:   every frame is free or has exactly one owner; queues agree with
-//            state; wired pages are on no queue
+//            state; wired pages are on no queue; a page's wire_count equals
+//            the wired PTEs that map it
 //   pmaps:   every PTE is in its page's pv list and vice versa; it maps what
 //            the map says is at that address; writable only when a write
 //            would not need a copy; resident counts agree
@@ -313,8 +314,8 @@ Status Machine::check() const {
     const int want_pv = pv_expected.contains(pg) ? pv_expected[pg] : 0;
     if (pvs != want_pv) c.fail("page {}: {} pv entries but {} PTEs map it", i, pvs, want_pv);
     const int wptes = wired_ptes.contains(pg) ? wired_ptes[pg] : 0;
-    if (static_cast<int>(pg->wire_count) < wptes)
-      c.fail("page {}: wire_count {} below its {} wired mappings", i, pg->wire_count, wptes);
+    if (static_cast<int>(pg->wire_count) != wptes)
+      c.fail("page {}: wire_count {} but {} wired mappings", i, pg->wire_count, wptes);
     switch (pg->queue()) {
       case PageQueue::kFree: nfree++; break;
       case PageQueue::kActive: nactive++; break;

@@ -33,6 +33,12 @@ void wire_page(Uvm& uvm, Page* pg) {
   if (pg->wire_count++ == 0) uvm.pm->dequeue(pg);
 }
 
+// A wired mapping of pg went away: one wiring less; back on a paging queue
+// at the last one.
+void unwire_page(Uvm& uvm, Page* pg) {
+  if (pg->wire_count > 0 && --pg->wire_count == 0 && (pg->uanon() || pg->uobject())) uvm.pm->activate(pg);
+}
+
 // Map resident neighbours of `va` in the advice window (the "fault-ahead").
 // Nothing is allocated and no I/O happens: only pages already in memory.
 void fault_ahead(Uvm& uvm, VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot) {
@@ -138,9 +144,17 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   Pmap& pmap = map.pmap();
   const unsigned pflags = wired ? static_cast<unsigned>(PMAP_WIRED) : 0u;
   auto finish = [&](Page* pg, Prot prot) -> FaultResult {
+    // A page's wire_count is the number of wired PTEs mapping it. The PTE
+    // at va may already be a wired mapping: of this page (a write fault
+    // upgrading a wired read-only mapping: the wiring stays) or of another
+    // one (copy-on-write in a wired entry: the wiring moves to the copy).
+    Page* cur = nullptr;
+    bool cur_wired = false;
+    if (!pmap.extract(va, &cur, nullptr, &cur_wired)) cur = nullptr;
+    const bool keep = wired && cur == pg && cur_wired;
     // wire_count is 16-bit (as NetBSD's): one more wiring than that fails
     // the wiring fault as a resource shortage rather than wrapping.
-    if (wired && pg->wire_count == kMaxPageCount) {
+    if (wired && !keep && pg->wire_count == kMaxPageCount) {
       uvm.cnt.flt_noram++;
       return FaultResult::kNoMem;
     }
@@ -148,8 +162,12 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
       uvm.cnt.flt_noram++;
       return FaultResult::kNoMem;
     }
-    if (wired) wire_page(uvm, pg);
-    else uvm.pm->activate(pg);
+    if (cur && cur != pg && cur_wired) unwire_page(uvm, cur);
+    if (wired) {
+      if (!keep) wire_page(uvm, pg);
+    } else {
+      uvm.pm->activate(pg);
+    }
     pmap.update();
     return FaultResult::kOk;
   };

@@ -30,8 +30,15 @@ int uvm_map_protect(VmMap& map, vaddr_t start, vaddr_t end, Prot prot) {
     // pages it has not copied yet, so raising its protection changes
     // nothing in the pmap: the next write faults and copies.
     if (old != prot) {
-      Prot mask = e->cow() ? static_cast<Prot>(~kProtWrite) : kProtAll;
-      pmap.protect(e->start, e->end, prot & mask);
+      // A wired entry made inaccessible loses its mappings (x86 has no
+      // present-but-inaccessible PTE): the wirings those mappings carried
+      // are dropped with them, and taken again when the entry becomes
+      // accessible (below). Otherwise each round trip would leak one wiring.
+      // (A copy-on-write entry made write-only is inaccessible in the pmap.)
+      const Prot mask = e->cow() ? static_cast<Prot>(~kProtWrite) : kProtAll;
+      const Prot eff = prot & mask;
+      if (e->wired_count > 0 && eff == kProtNone) uvm_fault_unwire(map, e->start, e->end);
+      pmap.protect(e->start, e->end, eff);
     }
     // A wired entry that becomes accessible must have its pages in memory.
     if (e->wired_count > 0 && old == kProtNone && prot != kProtNone)

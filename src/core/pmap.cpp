@@ -2,6 +2,8 @@
 // PTE encoding of protections, and the reverse map. See pmap.h.
 #include "core/pmap.h"
 
+#include <algorithm>
+
 #include "core/page.h"
 #include "core/pv.h"
 #include "core/uvm.h"
@@ -221,10 +223,24 @@ void Pmap::page_protect(Page* pg, Prot prot) {
   if (!pv_first(pg, &pm, &va)) return;
   pm->uvm_.cnt.pmap_page_protect++;
   if (prot == kProtNone) {
+    // A wired mapping removed here takes its wiring with it (a page's
+    // wire_count is the number of wired PTEs mapping it): a copy-on-write of
+    // a shared amap or a loan break replaces the page under other
+    // processes' wired entries, which wire the new page when they next
+    // fault. NetBSD leaves the wiring behind ("XXX: suppose page is supposed
+    // to be wired somewhere?" in amap_add).
+    Uvm& uvm = pm->uvm_;
+    int wired = 0;
     do {
-      pm->remove_pte(va, pm->pte(va));  // unlinks the pv entry
+      std::uint64_t* ptep = pm->pte(va);
+      if (*ptep & PTE_WIRED) wired++;
+      pm->remove_pte(va, ptep);  // unlinks the pv entry
       pm->update();
     } while (pv_first(pg, &pm, &va));
+    if (wired > 0 && pg->wire_count > 0) {
+      pg->wire_count = static_cast<std::uint16_t>(pg->wire_count - std::min<int>(wired, pg->wire_count));
+      if (pg->wire_count == 0 && (pg->uanon() || pg->uobject())) uvm.pm->activate(pg);
+    }
     return;
   }
   pv_foreach(pg, [prot](Pmap* pm, vaddr_t va) {

@@ -81,7 +81,8 @@ class Pmap {
   void update();
 
   // --- page-level operations through the reverse map ---
-  // pmap_page_protect: lower every mapping of pg to prot (none: remove them).
+  // pmap_page_protect: lower every mapping of pg to prot (none: remove them,
+  // and the wirings of wired ones with them).
   static void page_protect(Page* pg, Prot prot);
   static bool is_referenced(const Page* pg);
   static bool clear_referenced(Page* pg);  // returns the old value
