@@ -8,12 +8,12 @@
 // the page daemon (and its use of the accessed bits) is part of the run.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "fmt/format.h"
-#include "core/uvm.h"
 #include "core/uvm.h"
 #include "core/vmspace.h"
 #include "helpers.h"
@@ -231,8 +231,20 @@ TEST_CASE("differential: soft and kvm agree on every operation", "[differential]
   };
   // Roomy memory; tight memory with swap (page daemon, swap-in faults);
   // tight memory without swap (out-of-memory kills).
-  for (Run r : {Run{1, 1024, 1024, 1500}, Run{2, 96, 512, 1500}, Run{3, 64, 0, 600},
-                Run{4, 160, 256, 1500}}) {
+  std::vector<Run> runs{Run{1, 1024, 1024, 1500}, Run{2, 96, 512, 1500}, Run{3, 64, 0, 600},
+                        Run{4, 160, 256, 1500}};
+  // UVMSIM_DIFF_SEEDS=N adds N more seeds over the same three regimes (a
+  // longer hunt by hand; CI runs the four above).
+  if (const char* env = std::getenv("UVMSIM_DIFF_SEEDS"); env && *env) {
+    const std::uint64_t n = std::strtoull(env, nullptr, 10);
+    for (std::uint64_t i = 0; i < n; i++) {
+      const std::uint64_t seed = 100 + i;
+      if (i % 3 == 0) runs.push_back(Run{seed, 1024, 1024, 1500});
+      else if (i % 3 == 1) runs.push_back(Run{seed, 96, 512, 1500});
+      else runs.push_back(Run{seed, 64, 0, 600});
+    }
+  }
+  for (Run r : runs) {
     DYNAMIC_SECTION("seed " << r.seed << " mem " << r.mem_pages << " swap " << r.swap_pages) {
       Diff d(r.seed, r.mem_pages, r.swap_pages);
       for (int s = 0; s < r.steps; ++s) {
