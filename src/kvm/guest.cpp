@@ -386,9 +386,10 @@ StatusOr<AccessOutcome> Guest::touch(std::uint64_t cr3, std::uint64_t va, std::u
   AccessOutcome res;
   if (count == 0) return res;
   kvm_regs r = routine_regs(write ? guest_code::r3_touch_write() : guest_code::r3_touch_read());
-  r.rsi = va;
-  r.rcx = count;
+  r.rsi = r.r10 = va;
+  r.rcx = r.r11 = count;
   r.rdx = stride;
+  r.r9 = 1;  // one pass (the read routine's pass count)
   PageFault pf;
   auto done = drive(cr3, r, h, res, &pf);
   if (!done.ok()) return done.status();
@@ -401,7 +402,7 @@ StatusOr<AccessOutcome> Guest::touch_passes(std::uint64_t cr3, std::uint64_t va,
                                             std::uint64_t passes, const FaultHandler& h) {
   AccessOutcome res;
   if (count == 0 || passes == 0) return res;
-  kvm_regs r = routine_regs(guest_code::r3_touch_read_passes());
+  kvm_regs r = routine_regs(guest_code::r3_touch_read());
   r.rsi = r.r10 = va;
   r.rcx = r.r11 = count;
   r.rdx = stride;

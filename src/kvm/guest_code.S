@@ -92,22 +92,11 @@ uvmsim_r3_fnv1a:
         jmp 1b
 2:      mov %rcx, (%r15)
 
-// Read one byte at %rsi, %rsi + %rdx, ... (%rcx times).
+// Read one byte at %rsi, %rsi + %rdx, ... (%rcx times), %r9 >= 1 times
+// over the same range in one run: each pass restarts at %r10 with %r11
+// reads (several passes spread one guest entry over warm-memory timing).
         .globl uvmsim_r3_touch_read
 uvmsim_r3_touch_read:
-1:      test %rcx, %rcx
-        jz 2f
-        movb (%rsi), %al
-        add %rdx, %rsi
-        dec %rcx
-        jmp 1b
-2:      mov %rcx, (%r15)
-
-// The read loop above, %r9 >= 1 times over the same range in one run: each
-// pass restarts at %r10 with %r11 reads (for timing warm memory, so that
-// one guest entry is spread over all the passes).
-        .globl uvmsim_r3_touch_read_passes
-uvmsim_r3_touch_read_passes:
 1:      test %rcx, %rcx
         jz 2f
         movb (%rsi), %al

@@ -6,7 +6,7 @@ extern const std::uint8_t uvmsim_r0_invlpg[], uvmsim_r0_cr3_reload[], uvmsim_r0_
     uvmsim_r0_done[];
 extern const std::uint8_t uvmsim_guest_ring3_begin[], uvmsim_guest_ring3_end[];
 extern const std::uint8_t uvmsim_r3_copy[], uvmsim_r3_fill[], uvmsim_r3_fnv1a[],
-    uvmsim_r3_touch_read[], uvmsim_r3_touch_read_passes[], uvmsim_r3_touch_write[],
+    uvmsim_r3_touch_read[], uvmsim_r3_touch_write[],
     uvmsim_r3_spin[];
 }
 
@@ -34,7 +34,6 @@ std::uint64_t r3_copy() { return off3(uvmsim_r3_copy); }
 std::uint64_t r3_fill() { return off3(uvmsim_r3_fill); }
 std::uint64_t r3_fnv1a() { return off3(uvmsim_r3_fnv1a); }
 std::uint64_t r3_touch_read() { return off3(uvmsim_r3_touch_read); }
-std::uint64_t r3_touch_read_passes() { return off3(uvmsim_r3_touch_read_passes); }
 std::uint64_t r3_touch_write() { return off3(uvmsim_r3_touch_write); }
 std::uint64_t r3_spin() { return off3(uvmsim_r3_spin); }
 

@@ -22,8 +22,7 @@ std::uint64_t r0_done();         // the hlt every helper ends on
 std::uint64_t r3_copy();         // rsi = src, rdi = dst, rcx = n
 std::uint64_t r3_fill();         // rdi = dst, al = byte, rcx = n
 std::uint64_t r3_fnv1a();        // rsi = src, rcx = n, rax = state, r8 = prime
-std::uint64_t r3_touch_read();   // rsi = addr, rcx = count, rdx = stride
-std::uint64_t r3_touch_read_passes();  // as touch_read, r9 = passes, r10 = addr, r11 = count
+std::uint64_t r3_touch_read();   // rsi = r10 = addr, rcx = r11 = count, rdx = stride, r9 = passes
 std::uint64_t r3_touch_write();  // rsi = addr, rcx = count, rdx = stride, al = byte
 std::uint64_t r3_spin();         // rcx = iterations
 
