@@ -92,7 +92,7 @@ FaultHandler model_handler(Process* p) {
   return [&vm, &g](const PageFault& pf) -> StatusOr<FaultAction> {
     const double t0 = now_us();
     const Access a = (pf.error_code & PGEX_W) ? Access::kWrite : Access::kRead;
-    if (uvm_fault(*vm.map, pf.cr2, a) != FaultResult::kOk) return FaultAction::kFail;
+    if (!uvm_fault(*vm.map, pf.cr2, a).ok()) return FaultAction::kFail;
     if (g.invalidator().pending())
       if (Status s = g.invalidator().flush(); !s.ok()) return s;
     g_handler_us += now_us() - t0;

@@ -157,7 +157,7 @@ TEST_CASE("aobj 64/65-page boundary under real paging", "[aobj][swslot][swap]") 
       REQUIRE(ao);
       CHECK(ao->uses_swhash() == (pages > 64));
       int slots = 0;
-      ao->for_each_swslot([&](int, int) { slots++; });
+      ao->for_each_swslot([&](std::uint64_t, int) { slots++; });
       CHECK(slots > 0);
       CHECK_INVARIANTS(*m);
       verify_pages(p, A, pages, 3);

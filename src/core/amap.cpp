@@ -12,7 +12,9 @@
 #include "core/anon.h"
 #include "core/page.h"
 #include "core/pmap.h"
+#include "core/promote.h"
 #include "core/uvm.h"
+#include "core/uvm_page.h"
 #include "core/vm_map.h"
 
 namespace uvmsim {
@@ -304,26 +306,12 @@ bool amap_cow_now(VmMap& map, MapEntry* entry) {
     // already mapped read-only everywhere: nothing to resolve.
     if (pg == nullptr) return false;
     if (pg->loan_count != 0) continue;
-    Anon* nanon = uvm_analloc(uvm);
-    pg->flags |= PG_BUSY;  // held across the allocation
-    Page* npg = uvm.pagealloc(false);
-    pg->flags &= ~PG_BUSY;
-    if (npg == nullptr) {
-      // Out of memory: the seed sleeps here; we fail the fork instead.
-      nanon->an_ref = 0;
-      uvm_anfree(uvm, nanon);
-      uvm.cnt.flt_noram++;
-      return false;
-    }
-    std::memcpy(uvm.pm->data(npg), uvm.pm->data(pg), kPageSize);
-    uvm.cnt.pagecopies++;
-    npg->set_uanon(nanon);
-    npg->flags |= PG_ANON;
-    amap->uvm->pm->set_anon_page(nanon, npg);
+    // Out of memory: the seed sleeps here; we fail the fork instead.
+    Anon* nanon = uvm_promote(uvm, pg);
+    if (nanon == nullptr) return false;
     anon->an_ref--;  // cannot drop to zero: the parent holds it
     amap_set_anon(amap, slot, nanon);
-    uvm.pm->activate(npg);
-    npg->flags &= ~(PG_BUSY | PG_FAKE | PG_CLEAN);
+    uvm.pm->activate(uvm.pm->anon_page(nanon));
     uvm.cnt.amap_cownow++;
   }
   return true;
@@ -512,10 +500,10 @@ void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace) {
   if (replace) {
     // Other entries sharing this amap may map the old anon's page: make
     // them fault so they find the new anon (their wirings of the old page
-    // go with the mappings: see Pmap::page_protect).
+    // go with the mappings: see uvm_pageunmap).
     Anon* old = amap_anon_at(amap, slot);
     Page* opg = amap->uvm->pm->anon_page(old);
-    if (opg && (amap->am_flags & AMAP_SHARED)) Pmap::page_protect(opg, kProtNone);
+    if (opg && (amap->am_flags & AMAP_SHARED)) uvm_pageunmap(*amap->uvm->pm, opg);
   } else {
     amap->am_nused++;
   }

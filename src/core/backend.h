@@ -1,7 +1,8 @@
 // The seam between the machine and its MMU backends. Core never includes a
 // kvm header: the kvm backend (src/kvm/kvm_backend.cpp, compiled into the
 // library when UVMSIM_WITH_KVM is ON) defines the kvm_* functions below;
-// without it backend.cpp defines them as "not built".
+// without it sys/backend.cpp defines them as "not built". The choice between
+// backends is the machine's (sys/backend.h).
 #pragma once
 
 #include <memory>
@@ -20,13 +21,6 @@ struct BackendParts {
   std::unique_ptr<PmapFactory> pmaps;
   std::unique_ptr<MmuAccessor> accessor;
 };
-
-// Installs the backend uvm.config.backend asks for into uvm (pmaps,
-// accessor, backend). uvm.pm must exist (the kvm backend registers it as
-// guest memory). kKvm that cannot run: FailedPrecondition naming the cause.
-// kAuto: kvm when usable, else soft with a one-line notice on stderr (once
-// per process; none when the environment has UVMSIM_QUIET=1).
-Status install_backend(Uvm& uvm);
 
 // ---- provided by the kvm backend when it is built ----
 // Whether this library was built with the kvm backend.

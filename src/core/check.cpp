@@ -29,7 +29,6 @@
 #include "core/uvm.h"
 #include "core/uvm_object.h"
 #include "core/vmspace.h"
-#include "pagers/aobj.h"
 #include "fmt/format.h"
 #include "uvmsim/machine.h"
 #include "uvmsim/process.h"
@@ -293,11 +292,9 @@ Status Machine::check() const {
     for (auto& [an, n] : anon_slots)
       if (an->an_swslot) note(an->an_swslot, uvm.pm->anon_page(an) != nullptr, fmt::format("anon {}", fmt::ptr(an)));
     for (const UvmObject* o : uvm.objects)
-      if (auto* ao = dynamic_cast<const Aobj*>(o))
-        ao->for_each_swslot([&](int idx, int slot) {
-          note(slot, ao->find_page(ptoa(static_cast<std::uint64_t>(idx))) != nullptr,
-               fmt::format("aobj {} page {}", fmt::ptr(ao), idx));
-        });
+      o->for_each_swslot([&](std::uint64_t idx, int slot) {
+        note(slot, o->find_page(ptoa(idx)) != nullptr, fmt::format("{} {} page {}", o->kind(), fmt::ptr(o), idx));
+      });
     if (uvm.swap) {
       if (slots.size() != uvm.swap->inuse())
         c.fail("swpginuse {} but {} slots are referenced (leak)", uvm.swap->inuse(), slots.size());

@@ -1,317 +1,225 @@
-// uvm_fault: see fault.h for the table of cases.
+// uvm_fault: see fault.h for the table of cases. Each step below is one
+// function, in the order a fault runs them: check, then upper (the anon
+// layer) or lower (the object layer), then enter.
 #include "core/fault.h"
 
 #include <cerrno>
-#include <cstring>
 
 #include "core/amap.h"
 #include "core/anon.h"
+#include "core/fault_ahead.h"
+#include "core/kassert.h"
 #include "core/loan.h"
 #include "core/page.h"
 #include "core/pmap.h"
+#include "core/promote.h"
 #include "core/uvm.h"
 #include "core/uvm_object.h"
+#include "core/uvm_page.h"
 #include "core/vm_map.h"
 
 namespace uvmsim {
 
 namespace {
 
-// UVM's fault-ahead windows (uvmadvice[]): pages behind and ahead of the
-// faulting page that are mapped if already resident.
-struct AdviceWindow {
-  int nback, nforw;
+// struct uvm_faultctx: what the steps of one fault share.
+struct FaultCtx {
+  VmMap& map;
+  Uvm& uvm;
+  vaddr_t va;                  // page-aligned
+  bool write;                  // the access is a store
+  bool wire_fault;             // uvm_fault_wire: wire what is mapped
+  bool wired = false;          // the mapping is entered wired
+  MapEntry* entry = nullptr;
+  Prot enter_prot = kProtNone;  // the most the mapping may get
+  Aref* aref = nullptr;         // the entry's amap reference, or null
+  UvmObject* uobj = nullptr;    // the entry's object, or null
+  int nahead = 0;
 };
-constexpr AdviceWindow kWindow[] = {
-    {3, 4},  // normal
-    {0, 0},  // random
-    {8, 7},  // sequential
-};
 
-// Wire a page that a wired fault maps: off the paging queues.
-void wire_page(Uvm& uvm, Page* pg) {
-  if (pg->wire_count++ == 0) uvm.pm->dequeue(pg);
-}
-
-// A wired mapping of pg went away: one wiring less; back on a paging queue
-// at the last one.
-void unwire_page(Uvm& uvm, Page* pg) {
-  if (pg->wire_count > 0 && --pg->wire_count == 0 && (pg->uanon() || pg->uobject())) uvm.pm->activate(pg);
-}
-
-// Map resident neighbours of `va` in the advice window (the "fault-ahead").
-// Nothing is allocated and no I/O happens: only pages already in memory.
-void fault_ahead(Uvm& uvm, VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot) {
-  AdviceWindow w = kWindow[static_cast<int>(e->advice)];
-  if (w.nback == 0 && w.nforw == 0) return;
-  vaddr_t lo = va - static_cast<vaddr_t>(w.nback) * kPageSize;
-  if (lo < e->start || lo > va) lo = e->start;
-  vaddr_t hi = va + static_cast<vaddr_t>(w.nforw + 1) * kPageSize;
-  if (hi > e->end || hi < va) hi = e->end;
-
-  if (e->advice == Advice::kSequential && lo < va) {
-    // Sequential access: what is behind will not be needed soon. Deactivate
-    // it (uvmfault_anonflush / PGO_DEACTIVATE) instead of mapping it.
-    for (vaddr_t a = lo; a < va; a += kPageSize) {
-      Page* pg = nullptr;
-      if (e->aref.ar_amap) {
-        if (Anon* an = amap_lookup(&e->aref, a - e->start)) pg = uvm.pm->anon_page(an);
-      }
-      if (!pg && e->object) pg = e->object->find_page(e->offset + (a - e->start));
-      if (pg && pg->wire_count == 0 && pg->loan_count == 0 && !(pg->flags & PG_BUSY))
-        uvm.pm->deactivate(pg);
-    }
-    lo = va;
+Fault failed(FaultCtx& f, FaultResult r) {
+  switch (r) {
+    case FaultResult::kSegv: f.uvm.cnt.flt_segv++; break;
+    case FaultResult::kBus: f.uvm.cnt.flt_bus++; break;
+    case FaultResult::kNoMem: f.uvm.cnt.flt_noram++; break;
+    case FaultResult::kOk: break;
   }
-
-  Pmap& pmap = map.pmap();
-  for (vaddr_t a = lo; a < hi; a += kPageSize) {
-    if (a == va || pmap.extract(a, nullptr, nullptr)) continue;
-    Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, a - e->start) : nullptr;
-    Page* pg = nullptr;
-    Prot prot = enter_prot;
-    if (an) {
-      pg = uvm.pm->anon_page(an);
-      if (!pg) continue;  // swapped out: not resident
-      if (an->an_ref > 1 || pg->loan_count > 0) prot &= ~kProtWrite;
-    } else if (e->object) {
-      if (e->object->get(e->offset + (a - e->start), &pg, PGO_LOCKED) != 0) continue;
-      if (e->cow() || pg->loan_count > 0) prot &= ~kProtWrite;
-    } else {
-      continue;
-    }
-    if (pg->flags & PG_BUSY) continue;
-    // A neighbour mapped with the entry's full rights (no copy-on-write or
-    // loan downgrade, so no later write fault will replace the mapping)
-    // counts as referenced: its PTE gets A=1 at entry. This departs from
-    // NetBSD, whose uvm_fault_*_neighbor pass no access type to pmap_enter,
-    // so x86's pmap leaves PG_U clear; it is what Linux does on x86, whose
-    // page protections include _PAGE_ACCESSED so that fault-around maps
-    // pages "young" (only arm64 asks for old prefaulted PTEs, through
-    // arch_wants_old_prefaulted_pte). The cost: a mapped-ahead page never
-    // touched looks referenced once (the page daemon clears it, as it does
-    // for every active page it deactivates). The gain, on the kvm backend
-    // under shadow paging: KVM prefetches guest PTEs that have A=1 into the
-    // shadow table (docs/kvm.md), so the scan does not pay a shadow fill per
-    // page mapped ahead. Both backends do this, so they behave alike.
-    const unsigned pf = prot == e->protection ? static_cast<unsigned>(PMAP_REFERENCED) : 0u;
-    if (pmap.enter(a, pg, prot, pf) != 0) break;
-    if (pg->wire_count == 0) uvm.pm->activate(pg);
-    uvm.cnt.fltnamap++;
-  }
+  return Fault{r, FaultCase::kNone, f.nahead};
 }
 
-FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
-  Uvm& uvm = map.uvm();
-  uvm.cnt.faults++;
-  if (wire) uvm.cnt.flt_wired++;
-  va = trunc_page(va);
-  const bool write = access == Access::kWrite;
+// A pager's errno as a fault result: no memory, or SIGBUS (past the end of
+// the object, an I/O error).
+FaultResult from_errno(int err) { return err == ENOMEM ? FaultResult::kNoMem : FaultResult::kBus; }
 
-  // Look up the entry and check the protection.
-  MapEntry* e = map.lookup(va);
+// uvm_fault_check: the entry, the protection, needs-copy, the fault-ahead.
+// kOk means "go on to the upper or lower layer".
+FaultResult uvm_fault_check(FaultCtx& f, Access access) {
+  MapEntry* e = f.map.lookup(f.va);
   const Prot need = access_prot(access);
-  if (!e || (e->protection & need) != need) {
-    uvm.cnt.flt_segv++;
-    return FaultResult::kSegv;
-  }
-  Prot enter_prot = e->protection;
-  const bool wired = wire || e->wired_count > 0;
-
+  if (!e || (e->protection & need) != need) return FaultResult::kSegv;
+  f.enter_prot = e->protection;
+  f.wired = f.wire_fault || e->wired_count > 0;
   // Needs-copy: get a private amap before writing, or before the first
   // zero-fill of anonymous memory (there is nothing else to read from).
   if (e->needs_copy()) {
-    if (write || !e->object) {
-      if (!amap_copy(map, e, 0, va, va + 1)) {
-        uvm.cnt.flt_noram++;
-        return FaultResult::kNoMem;
-      }
-      uvm.cnt.fltamcopy++;
-      e = map.lookup(va);  // chunking may have clipped the entry
+    if (f.write || !e->object) {
+      if (!amap_copy(f.map, e, 0, f.va, f.va + 1)) return FaultResult::kNoMem;
+      f.uvm.cnt.fltamcopy++;
+      e = f.map.lookup(f.va);  // chunking may have clipped the entry
     } else {
-      enter_prot &= ~kProtWrite;  // read of a needs-copy object mapping
+      f.enter_prot &= ~kProtWrite;  // read of a needs-copy object mapping
     }
   }
-  Aref* aref = e->aref.ar_amap ? &e->aref : nullptr;
-  UvmObject* uobj = e->object;
-  if (!aref && !uobj) {  // cannot happen for a well-formed entry
-    uvm.cnt.flt_bus++;
-    return FaultResult::kBus;
-  }
+  f.entry = e;
+  f.aref = e->aref.ar_amap ? &e->aref : nullptr;
+  f.uobj = e->object;
+  if (!f.aref && !f.uobj) return FaultResult::kBus;  // cannot happen for a well-formed entry
+  if (!f.wire_fault && f.uvm.config.fault_ahead) f.nahead = uvm_fault_ahead(f.map, e, f.va, f.enter_prot);
+  return FaultResult::kOk;
+}
 
-  if (!wire && uvm.config.fault_ahead) fault_ahead(uvm, map, e, va, enter_prot);
-
-  Pmap& pmap = map.pmap();
-  const unsigned pflags = wired ? static_cast<unsigned>(PMAP_WIRED) : 0u;
-  auto finish = [&](Page* pg, Prot prot) -> FaultResult {
-    // A page's wire_count is the number of wired PTEs mapping it. The PTE
-    // at va may already be a wired mapping: of this page (a write fault
-    // upgrading a wired read-only mapping: the wiring stays) or of another
-    // one (copy-on-write in a wired entry: the wiring moves to the copy).
-    Page* cur = nullptr;
-    bool cur_wired = false;
-    if (!pmap.extract(va, &cur, nullptr, &cur_wired)) cur = nullptr;
-    const bool keep = wired && cur == pg && cur_wired;
-    // wire_count is 16-bit (as NetBSD's): one more wiring than that fails
-    // the wiring fault as a resource shortage rather than wrapping.
-    if (wired && !keep && pg->wire_count == kMaxPageCount) {
-      uvm.cnt.flt_noram++;
-      return FaultResult::kNoMem;
-    }
-    if (pmap.enter(va, pg, prot, pflags) != 0) {
-      uvm.cnt.flt_noram++;
-      return FaultResult::kNoMem;
-    }
-    if (cur && cur != pg && cur_wired) unwire_page(uvm, cur);
-    if (wired) {
-      if (!keep) wire_page(uvm, pg);
-    } else {
-      uvm.pm->activate(pg);
-    }
-    pmap.update();
-    return FaultResult::kOk;
-  };
-
-  // ---- case 1: the anon layer
-  Anon* anon = aref ? amap_lookup(aref, va - e->start) : nullptr;
-  if (anon) {
-    if (!uvm.pm->anon_page(anon)) {
-      // Paged out: bring it back from its swap slot.
-      int err = uvm_anon_pagein(uvm, anon);
-      if (err == ENOMEM) {
-        uvm.cnt.flt_noram++;
-        return FaultResult::kNoMem;
-      }
-      if (err != 0) {
-        uvm.cnt.flt_bus++;
-        return FaultResult::kBus;
-      }
-      uvm.cnt.fltanget++;
-    }
-    Page* pg = uvm.pm->anon_page(anon);
-    if (write && anon->an_ref > 1) {
-      // 1B: anon copy-on-write. The new anon replaces the old one in this
-      // amap; the old one keeps its other references.
-      Anon* nanon = uvm_analloc(uvm);
-      pg->flags |= PG_BUSY;  // held across the allocation: not for the daemon
-      Page* npg = uvm.pagealloc(false);
-      pg->flags &= ~PG_BUSY;
-      if (!npg) {
-        nanon->an_ref = 0;
-        uvm_anfree(uvm, nanon);
-        uvm.cnt.flt_noram++;
-        return FaultResult::kNoMem;
-      }
-      std::memcpy(uvm.pm->data(npg), uvm.pm->data(pg), kPageSize);
-      uvm.cnt.pagecopies++;
-      npg->set_uanon(nanon);
-      npg->flags = static_cast<std::uint16_t>((npg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
-      uvm.pm->set_anon_page(nanon, npg);
-      amap_add(aref, va - e->start, nanon, true);
-      anon->an_ref--;  // the amap's reference moved to nanon; others remain
-      // This pmap may still map the old page (read-only): enter replaces it.
-      uvm.cnt.flt_acow++;
-      return finish(npg, enter_prot);
-    }
-    // 1A: map the anon's page. Shared or loaned: read-only, so that a later
-    // write faults and copies. A write to a page on loan breaks the loan:
-    // the anon gets a fresh copy, the borrowers keep the old page.
-    if (write && pg->loan_count > 0) {
-      if (uvm_loanbreak_anon(uvm, anon) != 0) {
-        uvm.cnt.flt_noram++;
-        return FaultResult::kNoMem;
-      }
-      pg = uvm.pm->anon_page(anon);
-    }
-    Prot prot = enter_prot;
-    if (anon->an_ref > 1 || pg->loan_count > 0) prot &= ~kProtWrite;
-    if (write) pg->flags &= ~PG_CLEAN;
-    uvm.cnt.flt_anon++;
-    return finish(pg, prot);
-  }
-
-  // ---- case 2: the object layer (or zero-fill)
-  Page* uobjpage = nullptr;
-  if (uobj) {
-    int rv = uobj->get(e->offset + (va - e->start), &uobjpage, 0);
-    if (rv == ENOMEM) {
-      uvm.cnt.flt_noram++;
-      return FaultResult::kNoMem;
-    }
-    if (rv != 0) {
-      uvm.cnt.flt_bus++;
-      return FaultResult::kBus;
-    }
-  }
-  const bool promote = !uobj || (write && e->cow());
-  if (!promote) {
-    // 2A: map the object's page; a copy-on-write entry maps it read-only.
-    // A write to an object page on loan breaks the loan first: the object
-    // gets a fresh copy, the borrowers keep the old page.
-    if (write && uobjpage->loan_count > 0) {
-      uobjpage = uvm_loanbreak(uvm, uobjpage);
-      if (!uobjpage) {
-        uvm.cnt.flt_noram++;
-        return FaultResult::kNoMem;
-      }
-    }
-    Prot prot = enter_prot;
-    if (e->cow() || uobjpage->loan_count > 0) prot &= ~kProtWrite;
-    if (write) uobjpage->flags &= ~PG_CLEAN;
-    uvm.cnt.flt_obj++;
-    return finish(uobjpage, prot);
-  }
-
-  // 2B: promote into a new anon: a copy of the object's page, or zeros.
-  Anon* nanon = uvm_analloc(uvm);
-  if (uobjpage) uobjpage->flags |= PG_BUSY;  // held across the allocation
-  Page* npg = uvm.pagealloc(uobjpage == nullptr);
-  if (uobjpage) uobjpage->flags &= ~PG_BUSY;
-  if (!npg) {
-    nanon->an_ref = 0;
-    uvm_anfree(uvm, nanon);
-    uvm.cnt.flt_noram++;
-    return FaultResult::kNoMem;
-  }
-  if (uobjpage) {
-    std::memcpy(uvm.pm->data(npg), uvm.pm->data(uobjpage), kPageSize);
-    uvm.cnt.pagecopies++;
-    uvm.cnt.flt_prcopy++;
-    // This pmap may map the object's page read-only here: replaced below.
+// uvm_fault_enter: map pg at va with prot, wired for a wired fault.
+//
+// A page's wire_count is the number of wired PTEs mapping it. The PTE at va
+// may already be a wired mapping: of this page (a write fault upgrading a
+// wired read-only mapping: the wiring stays) or of another one
+// (copy-on-write in a wired entry: the wiring moves to the copy).
+Fault uvm_fault_enter(FaultCtx& f, Page* pg, Prot prot, FaultCase c) {
+  Pmap& pmap = f.map.pmap();
+  Page* cur = nullptr;
+  bool cur_wired = false;
+  if (!pmap.extract(f.va, &cur, nullptr, &cur_wired)) cur = nullptr;
+  const bool keep = f.wired && cur == pg && cur_wired;
+  // wire_count is 16-bit (as NetBSD's): one more wiring than that fails the
+  // wiring fault as a resource shortage rather than wrapping.
+  if (f.wired && !keep && pg->wire_count == kMaxPageCount) return failed(f, FaultResult::kNoMem);
+  const unsigned pflags = f.wired ? static_cast<unsigned>(PMAP_WIRED) : 0u;
+  if (pmap.enter(f.va, pg, prot, pflags) != 0) return failed(f, FaultResult::kNoMem);
+  if (cur && cur != pg && cur_wired) uvm_pageunwire(*f.uvm.pm, cur);
+  if (f.wired) {
+    if (!keep) uvm_pagewire(*f.uvm.pm, pg);
   } else {
-    uvm.cnt.flt_przero++;
+    f.uvm.pm->activate(pg);
   }
-  npg->set_uanon(nanon);
-  npg->flags = static_cast<std::uint16_t>((npg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
-  uvm.pm->set_anon_page(nanon, npg);
-  amap_add(aref, va - e->start, nanon, false);
-  return finish(npg, enter_prot);
+  pmap.update();
+  return Fault{FaultResult::kOk, c, f.nahead};
+}
+
+// Case 1: the anon layer. The anon's page is brought back from swap if
+// needed; 1B copies it for a write to a shared anon; 1A maps it, read-only
+// while shared or on loan so that a later write faults and copies. A write
+// to a page on loan breaks the loan: the anon gets a fresh copy, the
+// borrowers keep the old page.
+Fault uvm_fault_upper(FaultCtx& f, Anon* anon) {
+  Uvm& uvm = f.uvm;
+  FaultCase c = FaultCase::kAnon;
+  if (!uvm.pm->anon_page(anon)) {
+    if (int err = uvm_anon_pagein(uvm, anon); err != 0) return failed(f, from_errno(err));
+    uvm.cnt.fltanget++;
+    c = FaultCase::kAnonPagein;
+  }
+  Page* pg = uvm.pm->anon_page(anon);
+  if (f.write && anon->an_ref > 1) {
+    // 1B: the new anon replaces the old one in this amap; the old one keeps
+    // its other references. This pmap may still map the old page
+    // (read-only): enter replaces it.
+    Anon* nanon = uvm_promote(uvm, pg);
+    if (!nanon) return failed(f, FaultResult::kNoMem);
+    amap_add(f.aref, f.va - f.entry->start, nanon, true);
+    anon->an_ref--;  // the amap's reference moved to nanon; others remain
+    uvm.cnt.flt_acow++;
+    return uvm_fault_enter(f, uvm.pm->anon_page(nanon), f.enter_prot, FaultCase::kAnonCow);
+  }
+  if (f.write && pg->loan_count > 0) {
+    if (uvm_loanbreak_anon(uvm, anon) != 0) return failed(f, FaultResult::kNoMem);
+    pg = uvm.pm->anon_page(anon);
+    c = FaultCase::kAnonLoanBreak;
+  }
+  Prot prot = f.enter_prot;
+  if (anon->an_ref > 1 || pg->loan_count > 0) prot &= ~kProtWrite;
+  if (f.write) pg->flags &= ~PG_CLEAN;
+  uvm.cnt.flt_anon++;
+  return uvm_fault_enter(f, pg, prot, c);
+}
+
+// Case 2: the object layer, or zero-fill. 2A maps the object's page
+// (read-only in a copy-on-write entry; a write to a page on loan breaks the
+// loan first: the object gets a fresh copy, the borrowers keep the old
+// page). 2B promotes a copy of the object's page, or zeros, into a new anon.
+Fault uvm_fault_lower(FaultCtx& f) {
+  Uvm& uvm = f.uvm;
+  MapEntry* e = f.entry;
+  Page* uobjpage = nullptr;
+  if (f.uobj) {
+    if (int err = f.uobj->get(e->offset + (f.va - e->start), &uobjpage, 0); err != 0)
+      return failed(f, from_errno(err));
+  }
+  if (f.uobj && !(f.write && e->cow())) {
+    FaultCase c = FaultCase::kObject;
+    if (f.write && uobjpage->loan_count > 0) {
+      uobjpage = uvm_loanbreak(uvm, uobjpage);
+      if (!uobjpage) return failed(f, FaultResult::kNoMem);
+      c = FaultCase::kObjLoanBreak;
+    }
+    Prot prot = f.enter_prot;
+    if (e->cow() || uobjpage->loan_count > 0) prot &= ~kProtWrite;
+    if (f.write) uobjpage->flags &= ~PG_CLEAN;
+    uvm.cnt.flt_obj++;
+    return uvm_fault_enter(f, uobjpage, prot, c);
+  }
+  // 2B. This pmap may map the object's page read-only here: enter replaces it.
+  Anon* nanon = uvm_promote(uvm, uobjpage);
+  if (!nanon) return failed(f, FaultResult::kNoMem);
+  if (uobjpage) uvm.cnt.flt_prcopy++;
+  else uvm.cnt.flt_przero++;
+  amap_add(f.aref, f.va - e->start, nanon, false);
+  return uvm_fault_enter(f, uvm.pm->anon_page(nanon), f.enter_prot,
+                         uobjpage ? FaultCase::kPromoteCopy : FaultCase::kZeroFill);
+}
+
+Fault fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
+  FaultCtx f{map, map.uvm(), trunc_page(va), access == Access::kWrite, wire};
+  f.uvm.cnt.faults++;
+  if (wire) f.uvm.cnt.flt_wired++;
+  if (FaultResult r = uvm_fault_check(f, access); r != FaultResult::kOk) return failed(f, r);
+  Anon* anon = f.aref ? amap_lookup(f.aref, f.va - f.entry->start) : nullptr;
+  return anon ? uvm_fault_upper(f, anon) : uvm_fault_lower(f);
+}
+
+std::string_view trace_kind(const Fault& r) {
+  switch (r.result) {
+    case FaultResult::kSegv: return "sigsegv";
+    case FaultResult::kBus: return "sigbus";
+    case FaultResult::kNoMem: return "nomem";
+    case FaultResult::kOk: break;
+  }
+  return to_string(r.fcase);
 }
 
 }  // namespace
 
-FaultResult uvm_fault(VmMap& map, vaddr_t va, Access access) {
+std::string_view to_string(FaultCase c) {
+  switch (c) {
+    case FaultCase::kNone: return "other";
+    case FaultCase::kAnon: return "anon";
+    case FaultCase::kAnonPagein: return "pagein";
+    case FaultCase::kAnonCow: return "anon-cow";
+    case FaultCase::kAnonLoanBreak:
+    case FaultCase::kObjLoanBreak: return "loanbreak";
+    case FaultCase::kObject: return "object";
+    case FaultCase::kPromoteCopy: return "promote-copy";
+    case FaultCase::kZeroFill: return "zero-fill";
+  }
+  return "other";
+}
+
+Fault uvm_fault(VmMap& map, vaddr_t va, Access access) {
   Uvm& uvm = map.uvm();
   if (!uvm.trace) return fault_internal(map, va, access, false);
-  // Traced: name the case by the counter it moved.
-  const UvmExp before = uvm.cnt;
   const std::uint64_t t0 = uvm.now_ns();
-  const FaultResult r = fault_internal(map, va, access, false);
+  const Fault r = fault_internal(map, va, access, false);
   const std::uint64_t t1 = uvm.now_ns();
-  const UvmExp& after = uvm.cnt;
-  std::string_view kind = "other";
-  if (r == FaultResult::kSegv) kind = "sigsegv";
-  else if (r == FaultResult::kBus) kind = "sigbus";
-  else if (r == FaultResult::kNoMem) kind = "nomem";
-  else if (after.loan_break_anon != before.loan_break_anon || after.loan_break_obj != before.loan_break_obj)
-    kind = "loanbreak";
-  else if (after.flt_acow != before.flt_acow) kind = "anon-cow";
-  else if (after.flt_prcopy != before.flt_prcopy) kind = "promote-copy";
-  else if (after.flt_przero != before.flt_przero) kind = "zero-fill";
-  else if (after.fltanget != before.fltanget) kind = "pagein";
-  else if (after.flt_anon != before.flt_anon) kind = "anon";
-  else if (after.flt_obj != before.flt_obj) kind = "object";
-  uvm.emit("fault", kind, map.pid, t0, t1 - t0, va, after.fltnamap - before.fltnamap);
+  uvm.emit("fault", trace_kind(r), map.pid, t0, t1 - t0, va, static_cast<std::uint64_t>(r.nahead));
   return r;
 }
 
@@ -325,8 +233,7 @@ FaultResult uvm_fault_wire(VmMap& map, vaddr_t start, vaddr_t end) {
     // Already wired here (another wiring of an overlapping range)?
     if (map.pmap().extract(va, &pg, nullptr, &wired) && wired) continue;
     const Access acc = (e->protection & kProtWrite) ? Access::kWrite : Access::kRead;
-    FaultResult r = fault_internal(map, va, acc, true);
-    if (r != FaultResult::kOk) return r;
+    if (Fault r = fault_internal(map, va, acc, true); !r.ok()) return r.result;
   }
   return FaultResult::kOk;
 }
@@ -339,7 +246,7 @@ void uvm_fault_unwire(VmMap& map, vaddr_t start, vaddr_t end) {
     bool wired = false;
     if (!pmap.extract(va, &pg, nullptr, &wired) || !wired) continue;
     pmap.unwire(va);
-    if (pg && pg->wire_count > 0 && --pg->wire_count == 0) uvm.pm->activate(pg);
+    if (pg) uvm_pageunwire(*uvm.pm, pg);
   }
 }
 

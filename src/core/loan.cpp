@@ -8,7 +8,9 @@
 #include "core/anon.h"
 #include "core/page.h"
 #include "core/pmap.h"
+#include "core/promote.h"
 #include "core/uvm.h"
+#include "core/uvm_page.h"
 #include "core/uvm_object.h"
 #include "core/vm_map.h"
 
@@ -189,18 +191,12 @@ void uvm_unloan(Uvm& uvm, LoanRecord& rec) {
 }
 
 Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
-  uobjpage->flags |= PG_BUSY;  // held across the allocation
-  Page* pg = uvm.pagealloc(false);
-  uobjpage->flags &= ~PG_BUSY;
+  Page* pg = uvm_pagecopy(uvm, uobjpage);
   if (!pg) return nullptr;
-  std::memcpy(uvm.pm->data(pg), uvm.pm->data(uobjpage), kPageSize);
-  uvm.cnt.pagecopies++;
   // Force every mapping to reload: they must find the new page.
-  Pmap::page_protect(uobjpage, kProtNone);
+  uvm_pageunmap(*uvm.pm, uobjpage);
   // Dirtiness carries over to the object's new page.
-  const bool clean = (uobjpage->flags & PG_CLEAN) && !Pmap::is_modified(uobjpage);
-  pg->flags = static_cast<std::uint16_t>(pg->flags & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
-  if (clean) pg->flags |= PG_CLEAN;
+  if ((uobjpage->flags & PG_CLEAN) && !Pmap::is_modified(uobjpage)) pg->flags |= PG_CLEAN;
   UvmObject* uobj = uobjpage->uobject();
   const voff_t off = uobjpage->offset();
   uobj->remove_page(uobjpage);
@@ -222,13 +218,9 @@ Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
 
 int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
   Page* old = uvm.pm->anon_page(anon);
-  old->flags |= PG_BUSY;
-  Page* pg = uvm.pagealloc(false);
-  old->flags &= ~PG_BUSY;
+  Page* pg = uvm_pagecopy(uvm, old);
   if (!pg) return ENOMEM;
-  std::memcpy(uvm.pm->data(pg), uvm.pm->data(old), kPageSize);
-  uvm.cnt.pagecopies++;
-  Pmap::page_protect(old, kProtNone);
+  uvm_pageunmap(*uvm.pm, old);
   const bool clean = (old->flags & PG_CLEAN) && !Pmap::is_modified(old);
   old->set_uanon(nullptr);
   if (!(old->flags & PG_ANON)) {
@@ -239,10 +231,7 @@ int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
     uvm.cnt.loan_orphans++;
   }
   if (old->loan_count == 0 && !old->uobject()) uvm.pm->free(old);
-  uvm.pm->set_anon_page(anon, pg);
-  pg->set_uanon(anon);
-  pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
-  if (clean) pg->flags |= PG_CLEAN;
+  uvm_anon_setpage(uvm, anon, pg, clean);
   uvm.pm->activate(pg);
   uvm.cnt.loan_break_anon++;
   return 0;

@@ -7,13 +7,12 @@
 #include "core/fault.h"
 #include "core/page.h"
 #include "core/pmap.h"
+#include "core/promote.h"
 #include "core/uvm.h"
 #include "core/uvm_object.h"
 #include "core/vm_map.h"
 #include "core/loan.h"
-#include "pagers/aobj.h"
 
-#include <cstring>
 
 namespace uvmsim {
 
@@ -153,7 +152,7 @@ std::unique_ptr<MapEntry> clone_entry(const MapEntry* e) {
 // fork time. A wired page cannot be lent: it is copied.
 int fork_aobj_snapshot(VmMap& parent, VmMap& child, MapEntry* e) {
   Uvm& uvm = parent.uvm();
-  auto* ao = static_cast<Aobj*>(e->object);
+  UvmObject* ao = e->object;
   auto n = clone_entry(e);
   n->object = nullptr;
   n->offset = 0;
@@ -164,27 +163,13 @@ int fork_aobj_snapshot(VmMap& parent, VmMap& child, MapEntry* e) {
   MapEntry* ne = child.insert(std::move(n));
   for (int i = 0; i < ne->npages(); i++) {
     const voff_t off = e->offset + ptoa(static_cast<std::uint64_t>(i));
-    const int pageidx = static_cast<int>(atop(off));
-    if (!ao->find_page(off) && ao->find_swslot(pageidx) == 0) continue;  // still zero
+    if (!ao->find_page(off) && !ao->swapped(off)) continue;  // still zero
     Anon* anon = nullptr;
     int err = uvm_loan_obj_to_anon(uvm, ao, off, &anon);
     if (err == EBUSY) {
-      Page* src = ao->find_page(off);
-      anon = uvm_analloc(uvm);
-      src->flags |= PG_BUSY;
-      Page* pg = uvm.pagealloc(false);
-      src->flags &= ~PG_BUSY;
-      if (!pg) {
-        anon->an_ref = 0;
-        uvm_anfree(uvm, anon);
-        return ENOMEM;
-      }
-      std::memcpy(uvm.pm->data(pg), uvm.pm->data(src), kPageSize);
-      uvm.cnt.pagecopies++;
-      pg->set_uanon(anon);
-      pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON) & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
-      uvm.pm->set_anon_page(anon, pg);
-      uvm.pm->activate(pg);
+      anon = uvm_promote(uvm, ao->find_page(off));
+      if (!anon) return ENOMEM;
+      uvm.pm->activate(uvm.pm->anon_page(anon));
       err = 0;
     }
     if (err != 0) return err;
@@ -221,7 +206,7 @@ int uvmspace_fork(VmMap& parent, VmMap& child) {
       }
 
       case Inherit::kCopy: {
-        if (e->object && !e->cow() && dynamic_cast<Aobj*>(e->object)) {
+        if (e->object && !e->cow() && e->object->anonymous()) {
           // Shared anonymous memory inherited as a copy: the child gets a
           // private snapshot, as NetBSD's amap-backed shared memory gives.
           if (int err = fork_aobj_snapshot(parent, child, e); err != 0) error = err;

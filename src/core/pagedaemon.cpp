@@ -8,6 +8,7 @@
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
+#include "core/uvm_page.h"
 #include "core/uvm_object.h"
 
 namespace uvmsim {
@@ -164,7 +165,7 @@ bool PageDaemon::evict(std::uint32_t frame) {
     // A clean object page lent to an anon (O->A): the object lets go of it
     // (it can read the page back from its pager) and the anon adopts it, so
     // the page can be paged out as the anon's next time.
-    Pmap::page_protect(pg, kProtNone);
+    uvm_pageunmap(*uvm_.pm, pg);
     pg->uobject()->release_clean(pg);
     pg->loan_count--;
     pg->flags |= PG_ANON;
@@ -211,7 +212,7 @@ void PageDaemon::release_anon_page(Page* pg) {
 // in one write (uvm_swap_alloc with npages > 1).
 bool PageDaemon::evict_anon(Page* pg) {
   Anon* anon = pg->uanon();
-  Pmap::page_protect(pg, kProtNone);
+  uvm_pageunmap(*uvm_.pm, pg);
   const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
   if (!dirty && anon->an_swslot != 0) {
     release_anon_page(pg);
@@ -255,7 +256,7 @@ bool PageDaemon::evict_anon(Page* pg) {
   }
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(n) * kPageSize);
   for (int i = 0; i < n; i++) {
-    if (i > 0) Pmap::page_protect(cluster[i], kProtNone);
+    if (i > 0) uvm_pageunmap(*uvm_.pm, cluster[i]);
     std::memcpy(buf.data() + static_cast<std::size_t>(i) * kPageSize, uvm_.pm->data(cluster[i]), kPageSize);
   }
   if (uvm_.swap->write(slot, buf.data(), n) != 0) {

@@ -217,19 +217,14 @@ void Pmap::update() { flush_invalidations(); }
 
 // ---------------------------------------------------------------- page level
 
-void Pmap::page_protect(Page* pg, Prot prot) {
+int Pmap::page_protect(Page* pg, Prot prot) {
   Pmap* pm;
   vaddr_t va;
-  if (!pv_first(pg, &pm, &va)) return;
+  if (!pv_first(pg, &pm, &va)) return 0;
   pm->uvm_.cnt.pmap_page_protect++;
   if (prot == kProtNone) {
-    // A wired mapping removed here takes its wiring with it (a page's
-    // wire_count is the number of wired PTEs mapping it): a copy-on-write of
-    // a shared amap or a loan break replaces the page under other
-    // processes' wired entries, which wire the new page when they next
-    // fault. NetBSD leaves the wiring behind ("XXX: suppose page is supposed
-    // to be wired somewhere?" in amap_add).
-    Uvm& uvm = pm->uvm_;
+    // Remove every mapping. Wired ones are counted for the caller: the
+    // page's wire_count is VM state (core/uvm_page.h), not the pmap's.
     int wired = 0;
     do {
       std::uint64_t* ptep = pm->pte(va);
@@ -237,11 +232,7 @@ void Pmap::page_protect(Page* pg, Prot prot) {
       pm->remove_pte(va, ptep);  // unlinks the pv entry
       pm->update();
     } while (pv_first(pg, &pm, &va));
-    if (wired > 0 && pg->wire_count > 0) {
-      pg->wire_count = static_cast<std::uint16_t>(pg->wire_count - std::min<int>(wired, pg->wire_count));
-      if (pg->wire_count == 0 && (pg->uanon() || pg->uobject())) uvm.pm->activate(pg);
-    }
-    return;
+    return wired;
   }
   pv_foreach(pg, [prot](Pmap* pm, vaddr_t va) {
     std::uint64_t* ptep = pm->pte(va);
@@ -254,6 +245,7 @@ void Pmap::page_protect(Page* pg, Prot prot) {
       pm->update();
     }
   });
+  return 0;
 }
 
 bool Pmap::is_referenced(const Page* pg) {

@@ -81,9 +81,10 @@ class Pmap {
   void update();
 
   // --- page-level operations through the reverse map ---
-  // pmap_page_protect: lower every mapping of pg to prot (none: remove them,
-  // and the wirings of wired ones with them).
-  static void page_protect(Page* pg, Prot prot);
+  // pmap_page_protect: lower every mapping of pg to prot (none: remove
+  // them). Returns how many of the removed mappings were wired: the caller
+  // drops those wirings (uvm_pageunmap in core/uvm_page.h does both).
+  static int page_protect(Page* pg, Prot prot);
   static bool is_referenced(const Page* pg);
   static bool clear_referenced(Page* pg);  // returns the old value
   static bool is_modified(const Page* pg);

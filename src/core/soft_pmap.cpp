@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/fault.h"
+#include "core/trap.h"
 #include "core/uvm.h"
 #include "fmt/format.h"
 
@@ -75,25 +76,24 @@ MmuWalk soft_mmu_translate(Pmap& pmap, vaddr_t va, Access access) {
   return w;
 }
 
+// The soft MMU as a user context: the "instructions" are the loads and
+// stores of the request, page by page; a failed translation traps (#PF) to
+// the generic handler, and the same byte is tried again when it resumes.
 AccessResult SoftAccessor::access(VmSpace& vm, const AccessRequest& req) {
   AccessResult r;
   Uvm& uvm = vm.map->uvm();
   const Access acc =
       (req.op == AccessOp::kWrite || req.op == AccessOp::kFill) ? Access::kWrite : Access::kRead;
+  TrapHandler traps(vm);
   std::uint64_t hash = kFnvOffset;
   std::uint64_t done = 0;
-  int retries = 0;  // a fault that "succeeds" without mapping must not spin
   while (done < req.len) {
     const vaddr_t va = req.va + done;
     MmuWalk w = soft_mmu_translate(*vm.pmap, va, acc);
     if (!w.ok) {
-      // #PF: the kernel's fault handler, then the instruction restarts.
-      FaultResult fr = uvm_fault(*vm.map, va, acc);
-      if (fr == FaultResult::kOk && ++retries > 4) fr = FaultResult::kBus;
-      if (fr != FaultResult::kOk) {
-        r.outcome = fr == FaultResult::kSegv  ? Outcome::kSigsegv
-                    : fr == FaultResult::kBus ? Outcome::kSigbus
-                                              : Outcome::kKilled;  // out of memory
+      const TrapDisposition d = traps.handle(Trap{TrapType::kPageFault, va, acc, w.error});
+      if (!d.resume) {
+        r.outcome = d.outcome;
         r.done = done;
         r.fault_addr = va;
         return r;
@@ -109,7 +109,7 @@ AccessResult SoftAccessor::access(VmSpace& vm, const AccessRequest& req) {
       case AccessOp::kSum: hash = fnv1a(hash, mem, n); break;
     }
     done += n;
-    retries = 0;
+    traps.progressed();
   }
   r.done = done;
   r.hash = hash;

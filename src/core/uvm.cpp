@@ -1,4 +1,5 @@
 #include "core/uvm.h"
+#include "core/uvm_page.h"
 
 #include "core/pagedaemon.h"
 #include "core/anon.h"
@@ -19,7 +20,7 @@ Page* Uvm::pagealloc(bool zero) {
 }
 
 void Uvm::pagefree(Page* pg) {
-  Pmap::page_protect(pg, kProtNone);
+  uvm_pageunmap(*pm, pg);
   if (pg->loan_count > 0) {
     if (pg->uobject()) {
       pg->uobject()->remove_page(pg);

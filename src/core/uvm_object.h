@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "absl/container/btree_map.h"
+#include "absl/functional/function_ref.h"
 #include "uvmsim/types.h"
 
 namespace uvmsim {
@@ -63,6 +64,20 @@ class UvmObject {
   // pager (the page daemon's O->A adoption: the borrowing anon keeps the
   // page). Pagers whose backing copy needs accounting override this.
   virtual void release_clean(Page* pg) { remove_page(pg); }
+
+  // --- anonymous-object pager operations (NetBSD calls the aobj pager
+  // directly where the object is UVM_OBJ_IS_AOBJ; here core asks the
+  // object, so it never needs to know the pager's type) ---
+  // Anonymous memory: the object's contents are not backed by a file, so a
+  // private copy of it (fork with inheritance copy) must snapshot it.
+  virtual bool anonymous() const { return false; }
+  // The pager keeps a copy of the page at `offset` in swap.
+  virtual bool swapped(voff_t /*offset*/) const { return false; }
+  // Every (page index, swap slot) the object holds (checker, swap-off).
+  virtual void for_each_swslot(absl::FunctionRef<void(std::uint64_t pageidx, int slot)> /*f*/) const {}
+  // uao_swap_off: bring back every page whose swap slot is in
+  // [startslot, endslot) and drop the slot. errno result (ENOMEM).
+  virtual int swap_off(int /*startslot*/, int /*endslot*/) { return 0; }
 
   // --- resident pages ---
   Page* find_page(voff_t offset) const;

@@ -6,24 +6,11 @@
 #include <fmt/format.h>
 
 #include "core/fault.h"
+#include "core/trap.h"
 #include "core/uvm.h"
 #include "kvm/kvm_backend.h"
 
 namespace uvmsim::kvm {
-
-namespace {
-
-Outcome outcome_of(FaultResult fr) {
-  switch (fr) {
-    case FaultResult::kSegv: return Outcome::kSigsegv;
-    case FaultResult::kBus: return Outcome::kSigbus;
-    case FaultResult::kNoMem: return Outcome::kKilled;  // out of memory (the caller kills)
-    case FaultResult::kOk: break;
-  }
-  return Outcome::kOk;
-}
-
-}  // namespace
 
 Status KvmAccessor::error() const { return ctx_->error; }
 
@@ -58,18 +45,17 @@ AccessResult KvmAccessor::access(VmSpace& vm, const AccessRequest& req) {
   if (req.va >= kUserMax) len = 0;
   else if (req.len > kUserMax - req.va) len = kUserMax - req.va;
 
-  FaultResult failed = FaultResult::kOk;
+  // Each #PF exit of the guest goes to the generic trap handler
+  // (core/trap.h), exactly as the soft MMU's misses do.
+  TrapHandler traps(vm);
+  Outcome failed = Outcome::kOk;
   vaddr_t last_va = ~0ull;
-  int retries = 0;  // a fault that "succeeds" without mapping must not spin
-  Status handler_error;
   FaultHandler handler = [&](const PageFault& pf) -> StatusOr<FaultAction> {
     const Access a = (pf.error_code & PGEX_W) ? Access::kWrite : Access::kRead;
-    FaultResult fr = uvm_fault(*vm.map, pf.cr2, a);
-    if (pf.cr2 != last_va) retries = 0;
     last_va = pf.cr2;
-    if (fr == FaultResult::kOk && ++retries > 4) fr = FaultResult::kBus;
-    if (fr != FaultResult::kOk) {
-      failed = fr;
+    const TrapDisposition d = traps.handle(Trap{TrapType::kPageFault, pf.cr2, a, pf.error_code});
+    if (!d.resume) {
+      failed = d.outcome;
       return FaultAction::kFail;
     }
     if (!ctx.error.ok()) return ctx.error;
@@ -106,7 +92,7 @@ AccessResult KvmAccessor::access(VmSpace& vm, const AccessRequest& req) {
       return broken(last_va == ~0ull ? req.va : last_va, 0);
     }
     if (!o->ok) {
-      r.outcome = outcome_of(failed);
+      r.outcome = failed;
       r.done = o->done;
       r.fault_addr = o->fault_addr;
       return r;
@@ -115,7 +101,7 @@ AccessResult KvmAccessor::access(VmSpace& vm, const AccessRequest& req) {
   }
   if (len < req.len) {
     const vaddr_t va = req.va + len;
-    FaultResult fr = uvm_fault(*vm.map, va, acc);
+    FaultResult fr = uvm_fault(*vm.map, va, acc).result;
     if (fr == FaultResult::kOk) fr = FaultResult::kSegv;  // nothing can be mapped there
     r.outcome = outcome_of(fr);
     r.done = len;

@@ -6,6 +6,7 @@
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
+#include "core/uvm_page.h"
 
 namespace uvmsim {
 
@@ -108,7 +109,7 @@ void Aobj::detach() {
   }
   // Slots of pages that are not resident.
   std::vector<int> idx;
-  for_each_swslot([&](int i, int) { idx.push_back(i); });
+  for_each_swslot([&](std::uint64_t i, int) { idx.push_back(static_cast<int>(i)); });
   for (int i : idx)
     if (!find_page(ptoa(static_cast<std::uint64_t>(i)))) free_slot_of(i);
   if (busybody) {
@@ -119,7 +120,7 @@ void Aobj::detach() {
 }
 
 void Aobj::drop_page(Page* pg) {
-  Pmap::page_protect(pg, kProtNone);
+  uvm_pageunmap(*uvm.pm, pg);
   const int pageidx = static_cast<int>(atop(pg->offset()));
   const int slot = set_swslot(pageidx, 0);
   if (slot && uvm.swap) uvm.swap->free(slot, 1);
@@ -175,7 +176,7 @@ void Aobj::release_clean(Page* pg) {
 
 // Write one page to swap and free it. Returns errno (ENOSPC: swap full).
 int Aobj::pageout(Page* pg) {
-  Pmap::page_protect(pg, kProtNone);  // harvests the modified bit
+  uvm_pageunmap(*uvm.pm, pg);  // harvests the modified bit
   const int pageidx = static_cast<int>(atop(pg->offset()));
   int slot = find_swslot(pageidx);
   const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
@@ -224,7 +225,7 @@ int Aobj::put(voff_t start, voff_t end, int flags) {
 
 int Aobj::swap_off(int startslot, int endslot) {
   std::vector<int> idx;
-  for_each_swslot([&](int i, int slot) {
+  for_each_swslot([&](std::uint64_t i, int slot) {
     if (slot >= startslot && slot < endslot) idx.push_back(i);
   });
   for (int i : idx) {

@@ -54,22 +54,24 @@ class Aobj final : public UvmObject {
   bool uses_swhash() const { return pages_ > UAO_SWHASH_THRESHOLD; }
   int swhash_buckets() const { return static_cast<int>(swhash_.size()); }
   int swhash_elements() const;
-  // Every (pageidx, slot) in use, for the checker and swap-off.
-  template <typename F>
-  void for_each_swslot(F&& f) const {
+  bool anonymous() const override { return true; }
+  bool swapped(voff_t offset) const override {
+    return offset < ptoa(static_cast<std::uint64_t>(pages_)) && find_swslot(static_cast<int>(atop(offset))) != 0;
+  }
+  void for_each_swslot(absl::FunctionRef<void(std::uint64_t pageidx, int slot)> f) const override {
     if (!uses_swhash()) {
       for (int i = 0; i < pages_; i++)
-        if (swslots_[i]) f(i, swslots_[i]);
+        if (swslots_[i]) f(static_cast<std::uint64_t>(i), swslots_[i]);
       return;
     }
     for (const auto& bucket : swhash_)
       for (const auto& elt : bucket)
         for (int j = 0; j < UAO_SWHASH_CLUSTER_SIZE; j++)
-          if (elt.slots[j]) f(static_cast<int>(elt.tag << UAO_SWHASH_CLUSTER_SHIFT) + j, elt.slots[j]);
+          if (elt.slots[j]) f((elt.tag << UAO_SWHASH_CLUSTER_SHIFT) + static_cast<std::uint64_t>(j), elt.slots[j]);
   }
   // uao_swap_off: page in every page whose slot is in [startslot, endslot)
   // and drop the slot. Returns an errno (ENOMEM: no memory to bring it in).
-  int swap_off(int startslot, int endslot);
+  int swap_off(int startslot, int endslot) override;
 
   // The page was PG_BUSY|PG_RELEASED and is now unbusied: free it, and the
   // object too when it is dying and this was its last page. Returns false

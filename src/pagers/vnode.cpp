@@ -11,6 +11,7 @@
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
+#include "core/uvm_page.h"
 
 namespace uvmsim {
 
@@ -195,7 +196,7 @@ int Vnode::flush(voff_t start, voff_t stop, int flags) {
       // modified bits are harvested as the mappings go).
       if ((pg->flags & PG_CLEAN) && (flags & PGO_FREE) && pg->queue() == PageQueue::kActive &&
           pg->wire_count == 0 && pg->loan_count == 0)
-        Pmap::page_protect(pg, kProtNone);
+        uvm_pageunmap(*uvm.pm, pg);
       if ((pg->flags & PG_CLEAN) && Pmap::is_modified(pg)) pg->flags &= ~PG_CLEAN;
       needs_clean = !(pg->flags & PG_CLEAN);
     }
@@ -273,7 +274,7 @@ void Vnode::dispose(Page* pg, int flags) {
   if (flags & PGO_DEACTIVATE) {
     if (pg->queue() != PageQueue::kInactive && pg->wire_count == 0 && pg->loan_count == 0 &&
         !(pg->flags & PG_BUSY)) {
-      Pmap::page_protect(pg, kProtNone);
+      uvm_pageunmap(*uvm.pm, pg);
       Pmap::clear_referenced(pg);
       uvm.pm->deactivate(pg);
       stats_.pages_deactivated++;

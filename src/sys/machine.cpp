@@ -7,7 +7,7 @@
 #include "core/loan.h"
 #include "core/vm_map.h"
 #include <cstring>
-#include "core/backend.h"
+#include "sys/backend.h"
 #include "core/pagedaemon.h"
 #include "pagers/aobj.h"
 #include "pagers/file_table.h"
@@ -205,7 +205,7 @@ Status Machine::swapoff() {
   if (err == 0) {
     std::vector<UvmObject*> objs(uvm_->objects.begin(), uvm_->objects.end());
     for (UvmObject* o : objs)
-      if (auto* ao = dynamic_cast<Aobj*>(o); ao && err == 0) err = ao->swap_off(start, end);
+      if (err == 0) err = o->swap_off(start, end);
   }
   if (err != 0) {
     swap.set_off_range(0, 0);

@@ -1,4 +1,4 @@
-#include "core/syscall_args.h"
+#include "sys/syscall_args.h"
 
 #include <cerrno>
 
@@ -28,6 +28,25 @@ Status check_mmap_prot(vsize_t len, Prot prot, Prot max_prot) {
     return errno_status(EACCES, fmt::format("mmap: protection {} exceeds maximum {}", prot_string(prot),
                                             prot_string(max_prot)));
   return absl::OkStatus();
+}
+
+Status check_mmap_range(vaddr_t addr, vsize_t len, bool fixed, vaddr_t* start, vsize_t* rlen) {
+  if (!fixed) addr = trunc_page(addr);
+  vaddr_t end;
+  if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
+    if (fixed || round_page(len) < len) return s;
+    addr = kUserMin;  // a hint outside user space is just a bad hint
+    if (Status s2 = check_range(addr, len, &end, "mmap"); !s2.ok())
+      return errno_status(ENOMEM, fmt::format("mmap: {:#x} bytes do not fit in user space", len));
+  }
+  *start = addr;
+  *rlen = end - addr;
+  return absl::OkStatus();
+}
+
+Status uvm_map_status(int err, vsize_t rlen) {
+  if (err == 0) return absl::OkStatus();
+  return errno_status(err, fmt::format("mmap: no room for {:#x} bytes", rlen));
 }
 
 }  // namespace uvmsim

@@ -3,8 +3,9 @@
 // address space unchanged.
 #include <cerrno>
 
-#include "core/syscall_args.h"
+#include "sys/syscall_args.h"
 #include "core/uvm.h"
+#include "core/uvm_map.h"
 #include "core/uvm_object.h"
 #include "core/vmspace.h"
 #include "fmt/format.h"
@@ -26,44 +27,28 @@ StatusOr<vaddr_t> Process::mmap_file(vaddr_t addr, vsize_t len, Prot prot, Shari
   if (!uvm.files || !uvm.files->find(file))
     return errno_status(ENOENT, fmt::format("mmap: no file '{}'", file));
 
-  if (!flags.fixed) addr = trunc_page(addr);
-  vaddr_t end;
-  if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
-    if (flags.fixed || round_page(len) < len) return s;
-    addr = kUserMin;  // a hint outside user space is just a bad hint
-    if (Status s2 = check_range(addr, len, &end, "mmap"); !s2.ok())
-      return errno_status(ENOMEM, fmt::format("mmap: {:#x} bytes do not fit in user space", len));
-  }
-  const vsize_t rlen = end - addr;
-  VmMap& map = *vm_->map;
-  if (!flags.fixed && !map.find_space(addr, rlen, &addr))
-    return errno_status(ENOMEM, fmt::format("mmap: no room for {:#x} bytes", rlen));
-  end = addr + rlen;
+  vaddr_t start;
+  vsize_t rlen;
+  if (Status s = check_mmap_range(addr, len, flags.fixed, &start, &rlen); !s.ok()) return s;
 
   // uvn_attach before the MAP_FIXED unmap: replacing a mapping of the same
   // file must not push its pages through the last-detach write-back.
   auto vn = uvm.files->attach(file);
   if (!vn.ok()) return vn.status();
-  if (flags.fixed) map.unmap(addr, end);
-
-  auto e = std::make_unique<MapEntry>();
-  e->start = addr;
-  e->end = end;
-  e->protection = prot;
-  e->max_protection = flags.max_prot & kProtAll;
-  e->sharing = sharing;
-  e->object = *vn;  // the entry's reference, taken by attach
-  e->offset = offset;
+  UvmMapArgs args{.object = *vn, .offset = offset, .prot = prot, .maxprot = flags.max_prot,
+                  .sharing = sharing, .fixed = flags.fixed};
   if (sharing == Sharing::kPrivate) {
     // Reads map the file's pages read-only; the first write promotes the
     // page to an anon (fault case 2B).
-    e->etype = UVM_ET_COPYONWRITE | UVM_ET_NEEDSCOPY;
-    e->inheritance = Inherit::kCopy;
+    args.copy_on_write = true;
   } else {
-    e->inheritance = Inherit::kShare;
+    args.inherit = Inherit::kShare;
   }
-  map.insert(std::move(e));  // file entries are never merged
-  return addr;
+  // File entries are never merged.
+  const int err = uvm_map(*vm_->map, &start, rlen, args);
+  if (err != 0) (*vn)->detach();
+  if (Status s = uvm_map_status(err, rlen); !s.ok()) return s;
+  return start;
 }
 
 // uvm_map_clean: flush the object pages behind [addr, addr+len). The map is

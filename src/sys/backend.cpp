@@ -1,4 +1,4 @@
-#include "core/backend.h"
+#include "sys/backend.h"
 
 #include <cstdio>
 #include <cstdlib>

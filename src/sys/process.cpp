@@ -5,7 +5,8 @@
 #include <cerrno>
 
 #include "core/map_ops.h"
-#include "core/syscall_args.h"
+#include "core/uvm_map.h"
+#include "sys/syscall_args.h"
 #include "core/soft_pmap.h"
 #include "core/uvm.h"
 #include "core/vmspace.h"
@@ -48,47 +49,29 @@ StatusOr<vaddr_t> Process::mmap(vaddr_t addr, vsize_t len, Prot prot, Sharing sh
                                 MmapFlags flags) {
   if (!alive()) return process_dead(*this);
   if (Status s = check_mmap_prot(len, prot, flags.max_prot); !s.ok()) return s;
-  if (!flags.fixed) addr = trunc_page(addr);
-  vaddr_t end;
-  if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
-    if (flags.fixed || round_page(len) < len) return s;
-    addr = kUserMin;  // a hint outside user space is just a bad hint
-    if (Status s2 = check_range(addr, len, &end, "mmap"); !s2.ok())
-      return errno_status(ENOMEM, fmt::format("mmap: {:#x} bytes do not fit in user space", len));
-  }
-  const vsize_t rlen = end - addr;
+  vaddr_t start;
+  vsize_t rlen;
+  if (Status s = check_mmap_range(addr, len, flags.fixed, &start, &rlen); !s.ok()) return s;
   // Shared anonymous memory is one aobj, whose pages are indexed by int (as
   // the seed's uao) and whose offsets a Page keeps in 32 bits of pages.
   if (sharing == Sharing::kShared && atop(rlen) > static_cast<vsize_t>(Aobj::kMaxPages))
     return errno_status(ENOMEM, fmt::format("mmap: shared anonymous mapping of {:#x} bytes is above the "
                                             "anonymous-object limit of {:#x} bytes",
                                             rlen, static_cast<vsize_t>(Aobj::kMaxPages) << kPageShift));
-  VmMap& map = *vm_->map;
-  if (!flags.fixed) {
-    if (!map.find_space(addr, rlen, &addr))
-      return errno_status(ENOMEM, fmt::format("mmap: no room for {:#x} bytes", rlen));
-    end = addr + rlen;
-  } else {
-    map.unmap(addr, end);  // MAP_FIXED replaces whatever was there
-  }
-  auto e = std::make_unique<MapEntry>();
-  e->start = addr;
-  e->end = end;
-  e->protection = prot;
-  e->max_protection = flags.max_prot & kProtAll;
-  e->sharing = sharing;
+  UvmMapArgs args{.prot = prot, .maxprot = flags.max_prot, .sharing = sharing, .fixed = flags.fixed,
+                  .merge = true};
   if (sharing == Sharing::kPrivate) {
     // Zero-fill on demand: no object; the first fault makes the amap.
-    e->etype = UVM_ET_COPYONWRITE | UVM_ET_NEEDSCOPY;
-    e->inheritance = Inherit::kCopy;
+    args.copy_on_write = true;
   } else {
     // Shared anonymous memory is an aobj that every sharer refers to.
-    e->object = Aobj::create(machine_.uvm(), rlen);
-    e->inheritance = Inherit::kShare;
+    args.object = Aobj::create(machine_.uvm(), rlen);
+    args.inherit = Inherit::kShare;
   }
-  MapEntry* ins = map.insert(std::move(e));
-  map.try_merge(ins);
-  return addr;
+  const int err = uvm_map(*vm_->map, &start, rlen, args);
+  if (err != 0 && args.object) args.object->detach();
+  if (Status s = uvm_map_status(err, rlen); !s.ok()) return s;
+  return start;
 }
 
 Status Process::munmap(vaddr_t addr, vsize_t len) {

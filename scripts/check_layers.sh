@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The layering rule (docs/design.md, "Layers"): an include never runs upward.
+#   include/uvmsim  public API: includes only uvmsim/ (and system/Abseil) headers
+#   src/core        the machine-independent VM: includes core only
+#   src/pagers      includes core only
+#   src/kvm         includes core only (the pmap and trap interfaces)
+#   src/sys         Machine, Process, system calls: includes core, pagers, kvm
+#   src/cli         the command: the public API (and its own files)
+# Prints every offending line and exits 1 if there is one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bad=0
+check() {  # check DIR FORBIDDEN-PREFIX...
+  local dir=$1; shift
+  [ -d "$dir" ] || return 0
+  local pat
+  pat=$(printf '%s|' "$@"); pat=${pat%|}
+  if grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]+\"($pat)/" "$dir"; then
+    echo "layering: the lines above include a higher layer from $dir" >&2
+    bad=1
+  fi
+}
+check include/uvmsim core pagers kvm sys cli replay
+check src/core pagers kvm sys cli replay
+check src/pagers kvm sys cli replay
+check src/kvm pagers sys cli replay
+check src/sys cli
+# Core asks a pager through its operations, never by its type.
+if grep -rnE 'dynamic_cast<[[:space:]]*(const[[:space:]]+)?(Aobj|Vnode)\b' src; then
+  echo "layering: core must use pager operations, not dynamic_cast to a pager type" >&2
+  bad=1
+fi
+[ $bad -eq 0 ] && echo "layering ok"
+exit $bad
