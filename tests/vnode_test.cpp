@@ -36,7 +36,7 @@ Vnode& vnode(Machine& m, const char* name) {
   return *vn;
 }
 
-Vnode::Stats vstats(Machine& m) { return files(m).stats(); }
+UvmExp vstats(Machine& m) { return m.stats(); }
 
 std::string file_str(Machine& m, const char* name, std::uint64_t off, std::uint64_t len) {
   auto v = m.read_file(name, off, len);
@@ -58,12 +58,12 @@ TEST_CASE("vnode attach sharing: one vnode, shared pages", "[vnode][attach]") {
   CHECK_INVARIANTS(*m);
   Vnode& vn = vnode(*m, "f");
   CHECK(vn.uo_refs == 2);
-  CHECK(vstats(*m).attaches == 2);
+  CHECK(vstats(*m).vnode_attach == 2);
 
   CHECK(read_str(p1, A, 4) == "aaaa");
   const auto before = vstats(*m);
   CHECK(read_str(p2, B, 4) == "aaaa");  // the page p1 brought in
-  CHECK(vstats(*m).pages_read == before.pages_read);
+  CHECK(vstats(*m).vnode_pagein == before.vnode_pagein);
   CHECK(vn.memq.size() == 1);
 
   write_str(p1, A + P + 7, "shared!");
@@ -98,16 +98,16 @@ TEST_CASE("shared-mapping write reaches the file after msync", "[vnode][msync]")
   CHECK(file_str(*m, "f", 100, 5) == "hello");
   CHECK(file_str(*m, "f", 3 * P, 4) == "tail");
   const auto after = vstats(*m);
-  CHECK(after.pages_written - before.pages_written == 2);
-  CHECK(after.clusters - before.clusters == 2);  // pages 0 and 3: not contiguous
+  CHECK(after.vnode_pageout - before.vnode_pageout == 2);
+  CHECK(after.vnode_clusters - before.vnode_clusters == 2);  // pages 0 and 3: not contiguous
 
   // Clean now: a second msync writes nothing; a new write is seen again.
   REQUIRE_OK(p->msync(A, 4 * P));
-  CHECK(vstats(*m).pages_written == after.pages_written);
+  CHECK(vstats(*m).vnode_pageout == after.vnode_pageout);
   write_str(p, A + 100, "again");
   REQUIRE_OK(p->msync(A, P, MsyncMode::kAsync));
   CHECK(file_str(*m, "f", 100, 5) == "again");
-  CHECK(vstats(*m).pages_written == after.pages_written + 1);
+  CHECK(vstats(*m).vnode_pageout == after.vnode_pageout + 1);
   // Pages stay resident and mapped after a plain msync.
   CHECK(p->resident_pages() >= 2);
   CHECK_INVARIANTS(*m);
@@ -122,7 +122,7 @@ TEST_CASE("persistence: the vnode and its pages outlive the last mapping", "[vno
   for (int i = 0; i < 4; i++) CHECK(read_str(p, A + i * P, 1) == "a");
   write_str(p, A + 2 * P, "dirty");
   Vnode& vn = vnode(*m, "f");
-  CHECK(vstats(*m).pages_read == 4);
+  CHECK(vstats(*m).vnode_pagein == 4);
 
   // Last detach: dirty pages written back, the rest cached (inactive).
   REQUIRE_OK(p->munmap(A, 4 * P));
@@ -141,12 +141,12 @@ TEST_CASE("persistence: the vnode and its pages outlive the last mapping", "[vno
   // A new mapping (another process) finds the cached pages: no re-read.
   Process* q = spawn(*m, "q");
   REQUIRE(q->mmap_file(B, 4 * P, R, Sharing::kShared, "f", 0).ok());
-  CHECK(vstats(*m).persist_hits == 1);
+  CHECK(vstats(*m).vnode_persist_hits == 1);
   const auto before = vstats(*m);
   for (int i = 0; i < 4; i++) CHECK(read_str(q, B + i * P, 1) == (i == 2 ? "d" : "a"));
   const auto after = vstats(*m);
-  CHECK(after.pages_read == before.pages_read);
-  CHECK(after.get_hits > before.get_hits);
+  CHECK(after.vnode_pagein == before.vnode_pagein);
+  CHECK(after.vnode_get_hits > before.vnode_get_hits);
   CHECK_INVARIANTS(*m);
   REQUIRE_OK(q->exit());
   REQUIRE_OK(p->exit());
@@ -178,7 +178,7 @@ TEST_CASE("end-of-file rules: partial page zero-filled, SIGBUS past, SIGSEGV rea
   CHECK(read_outcome(p, C + 2 * P, 1) == Outcome::kSigbus);
   CHECK(write_outcome(p, C + 2 * P, "x") == Outcome::kSigbus);
   CHECK(m->stats().flt_bus - b0 == 5);
-  CHECK(vstats(*m).get_eof >= 5);
+  CHECK(vstats(*m).vnode_get_eof >= 5);
   // Protection is checked first: a write to the read-only mapping is SIGSEGV.
   CHECK(write_outcome(p, B + 2 * P, "x") == Outcome::kSigsegv);
   CHECK(write_outcome(p, B, "x") == Outcome::kSigsegv);
@@ -256,7 +256,7 @@ TEST_CASE("truncate: pages past the end dropped, bytes before kept, growth reads
   CHECK_INVARIANTS(*m);
   CHECK(*m->file_size("f") == newsize);
   CHECK(vn.memq.size() == 3);
-  CHECK(vstats(*m).pages_truncated == 1);
+  CHECK(vstats(*m).vnode_truncated == 1);
   CHECK(read_outcome(p, A + 3 * P, 1) == Outcome::kSigbus);
   CHECK(write_outcome(p, A + 3 * P, "x") == Outcome::kSigbus);
   // The page holding the new end: bytes before it kept, zeros past it.
@@ -323,20 +323,20 @@ TEST_CASE("flush traversal: by list or by offset, clustered write-back", "[vnode
   auto s0 = vstats(*m);
   REQUIRE_OK(p->msync(A + 50 * P, P));
   auto s1 = vstats(*m);
-  CHECK(s1.flush_by_offset - s0.flush_by_offset == 1);
-  CHECK(s1.flush_lookups - s0.flush_lookups == 1);
-  CHECK(s1.flush_visits == s0.flush_visits);
-  CHECK(s1.pages_written - s0.pages_written == 1);
+  CHECK(s1.vnode_flush_byoff - s0.vnode_flush_byoff == 1);
+  CHECK(s1.vnode_flush_lookups - s0.vnode_flush_lookups == 1);
+  CHECK(s1.vnode_flush_visits == s0.vnode_flush_visits);
+  CHECK(s1.vnode_pageout - s0.vnode_pageout == 1);
 
   // The whole range: walk the page list. Runs of dirty pages go out in
   // clusters of at most kMaxCluster pages: 0-15, 16-31, 32-39.
   REQUIRE_OK(p->msync(A, 256 * P));
   auto s2 = vstats(*m);
-  CHECK(s2.flush_by_list - s1.flush_by_list == 1);
-  CHECK(s2.flush_visits - s1.flush_visits == vn.memq.size());
-  CHECK(s2.flush_lookups == s1.flush_lookups);
-  CHECK(s2.pages_written - s1.pages_written == 40);
-  CHECK(s2.clusters - s1.clusters == 3);
+  CHECK(s2.vnode_flush_bylist - s1.vnode_flush_bylist == 1);
+  CHECK(s2.vnode_flush_visits - s1.vnode_flush_visits == vn.memq.size());
+  CHECK(s2.vnode_flush_lookups == s1.vnode_flush_lookups);
+  CHECK(s2.vnode_pageout - s1.vnode_pageout == 40);
+  CHECK(s2.vnode_clusters - s1.vnode_clusters == 3);
   CHECK(file_str(*m, "f", 39 * P, 1) == "w");
   CHECK(file_str(*m, "f", 40 * P, 1) == "a");
   CHECK_INVARIANTS(*m);
@@ -350,7 +350,7 @@ TEST_CASE("flush traversal: by list or by offset, clustered write-back", "[vnode
   CHECK(file_str(*m, "f", 70 * P, 1) == "v");
   auto s3 = vstats(*m);
   CHECK(read_str(p, A + 70 * P, 1) == "v");
-  CHECK(vstats(*m).pages_read - s3.pages_read == 1);
+  CHECK(vstats(*m).vnode_pagein - s3.vnode_pagein == 1);
   CHECK_INVARIANTS(*m);
 
   // A range put of PGO_DEACTIVATE (madvise dontneed) moves pages to the
@@ -452,7 +452,7 @@ TEST_CASE("file pages under memory pressure round-trip through the file", "[vnod
     const std::string want = "page" + std::to_string(i);
     CHECK(file_str(*m, "big", i * P + (i % 100), want.size()) == want);
   }
-  CHECK(vstats(*m).pages_written >= 256);
+  CHECK(vstats(*m).vnode_pageout >= 256);
   CHECK_INVARIANTS(*m);
 }
 
@@ -698,8 +698,8 @@ TEST_CASE("vnode randomized model under memory pressure", "[vnode][random]") {
     CHECK_INVARIANTS(*m);
   }
   const auto st = vstats(*m);
-  CHECK(st.pages_written > 0);
-  CHECK(st.pages_read > 0);
+  CHECK(st.vnode_pageout > 0);
+  CHECK(st.vnode_pagein > 0);
   CHECK(m->stats().pdfreed > 0);  // memory pressure did evict pages
   for (Process* p : ps) REQUIRE_OK(p->exit());
   CHECK_INVARIANTS(*m);

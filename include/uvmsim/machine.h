@@ -31,7 +31,7 @@ struct Uvm;
 struct MachineConfig {
   // Physical memory; rounded down to whole pages. At least 16 pages.
   std::uint64_t mem_bytes = 64ull << 20;
-  // Swap space (used once swap lands; kept so scenario files can name it).
+  // Swap space: a swap device of this size over a host file (0: no swap).
   std::uint64_t swap_bytes = 256ull << 20;
   Backend backend = Backend::kAuto;
   // Seed for every randomised policy decision (none yet in the core).

@@ -82,6 +82,10 @@ namespace uvmsim {
   X(vnode_clusters, "write-back clusters (one pwritev each)")                     \
   X(vnode_flush_bylist, "flushes that walked the object's page list")            \
   X(vnode_flush_byoff, "flushes that looked up each offset")                      \
+  X(vnode_flush_visits, "object pages walked by list-order flushes")              \
+  X(vnode_flush_lookups, "offset lookups by offset-order flushes")                \
+  X(vnode_deactivated, "file pages deactivated by put/flush (madvise, msync)")    \
+  X(vnode_free_skipped, "file pages a free could not take (lent, wired, busy)")   \
   X(vnode_freed, "file pages freed by put/flush or truncation")                   \
   X(vnode_setsize, "file size changes (truncate/grow)")                           \
   X(vnode_truncated, "file pages dropped past a new end of file")                 \

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/anon.h"
+#include "core/kassert.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/promote.h"
@@ -295,6 +296,7 @@ bool amap_copy(VmMap& map, MapEntry* entry, int flags, vaddr_t startva, vaddr_t 
 bool amap_cow_now(VmMap& map, MapEntry* entry) {
   Uvm& uvm = map.uvm();
   Amap* amap = entry->aref.ar_amap;
+  UVM_KASSERT_MSG(amap != nullptr && !entry->needs_copy(), "amap_cow_now: the entry has its own amap");
   // Scan the slots, stopping once every anon has been seen.
   for (int slot = 0, seen = 0; slot < amap->am_nslot && seen < amap->am_nused; slot++) {
     Anon* anon = amap_anon_at(amap, slot);
@@ -497,6 +499,8 @@ void amap_lookups(const Aref* aref, vaddr_t offset, Anon** anons, int npages) {
 void amap_add(Aref* aref, vaddr_t offset, Anon* anon, bool replace) {
   Amap* amap = aref->ar_amap;
   const int slot = static_cast<int>(atop(offset)) + aref->ar_pageoff;
+  UVM_KASSERT(slot >= 0 && slot < amap->am_nslot);
+  UVM_KASSERT_MSG(replace == (amap_anon_at(amap, slot) != nullptr), "amap_add: replace iff the slot is in use");
   if (replace) {
     // Other entries sharing this amap may map the old anon's page: make
     // them fault so they find the new anon (their wirings of the old page

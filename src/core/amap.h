@@ -7,7 +7,7 @@
 // Deviation from NetBSD (memory per slot): NetBSD also keeps am_slots (a
 // dense list of the slots in use) and am_bckptr (each used slot's index in
 // that list), so that "walk every anon" costs nused. uvmsim drops both: a
-// slot costs 8 B (one pointer) instead of 16 B. Whole-amap walks (wipeout,
+// slot costs 4 B (a 32-bit anon id, core/anon.h) instead of 16 B. Whole-amap walks (wipeout,
 // amap_cow_now, swap-off) scan am_anon[0, nslot) instead and stop as soon as
 // nused anons have been seen, so a dense amap costs the same as before and a
 // sparse one at most nslot — bounded by the amap's size, which is

@@ -1,11 +1,11 @@
 #include "core/anon.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cstddef>
 #include <cerrno>
 #include <functional>
 
+#include "core/kassert.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
@@ -46,9 +46,9 @@ std::uint32_t AnonPool::id(const Anon* a) const {
                              [](const Anon* p, const auto& e) { return std::less<>()(p, e.first); });
   // it - 1 is the slab with the highest base <= a. An anon of another
   // machine's pool is a caller bug (amaps never mix machines).
-  assert(it != by_addr_.begin());
+  UVM_KASSERT_MSG(it != by_addr_.begin(), "AnonPool::id: not an anon of this pool");
   const auto& [base, slab] = *(it - 1);
-  assert(a - base < static_cast<std::ptrdiff_t>(kSlab));
+  UVM_KASSERT_MSG(a - base < static_cast<std::ptrdiff_t>(kSlab), "AnonPool::id: not an anon of this pool");
   return (slab << kSlabShift) | static_cast<std::uint32_t>(a - base);
 }
 
@@ -61,6 +61,7 @@ Anon* uvm_analloc(Uvm& uvm) {
 }
 
 void uvm_anfree(Uvm& uvm, Anon* anon) {
+  UVM_KASSERT_MSG(anon->an_ref == 0, "uvm_anfree: the anon still has references");
   if (anon->an_swslot) {
     if (!uvm.pm->anon_page(anon) && uvm.swap) uvm.swap->swpgonly--;
     if (uvm.swap) uvm.swap->free(anon->an_swslot, 1);

@@ -6,6 +6,7 @@
 
 #include "core/amap.h"
 #include "core/anon.h"
+#include "core/kassert.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/promote.h"
@@ -191,6 +192,7 @@ void uvm_unloan(Uvm& uvm, LoanRecord& rec) {
 }
 
 Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
+  UVM_KASSERT(uobjpage->uobject() != nullptr && uobjpage->loan_count > 0);
   Page* pg = uvm_pagecopy(uvm, uobjpage);
   if (!pg) return nullptr;
   // Force every mapping to reload: they must find the new page.
@@ -218,6 +220,7 @@ Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
 
 int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
   Page* old = uvm.pm->anon_page(anon);
+  UVM_KASSERT_MSG(old != nullptr && old->loan_count > 0, "uvm_loanbreak_anon: a resident page on loan");
   Page* pg = uvm_pagecopy(uvm, old);
   if (!pg) return ENOMEM;
   uvm_pageunmap(*uvm.pm, old);

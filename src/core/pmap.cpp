@@ -2,6 +2,8 @@
 // PTE encoding of protections, and the reverse map. See pmap.h.
 #include "core/pmap.h"
 
+#include "core/kassert.h"
+
 #include <algorithm>
 
 #include "core/page.h"
@@ -36,28 +38,38 @@ std::uint64_t pte_swap(std::uint64_t* ptep, std::uint64_t v) {
 
 Pmap::Pmap(Uvm& uvm, PtMemory& ptm) : uvm_(uvm), ptm_(ptm) {}
 
-Pmap::~Pmap() {
-  if (root_ == 0) {
-    pmap_id_free(id_);
-    return;
-  }
-  remove(0, kUserMax);
-  update();
-  // Free the table tree bottom-up.
-  struct Freer {
-    PtMemory& ptm;
-    void free_level(paddr_t t, int level) {
-      if (level > 1) {
-        std::uint64_t* e = ptm.table(t);
-        const int n = level == 4 ? kUserPml4Slots : 512;  // not the backend's slots
-        for (int i = 0; i < n; i++)
-          if (e[i] & PTE_P) free_level(e[i] & PTE_FRAME, level - 1);
+// pmap_destroy. Runs while the object is whole, so a backend's overrides
+// (invalidate, flush_invalidations) see every removal; ~Pmap would not reach
+// them. Owners hold pmaps as PmapPtr, whose deleter calls this.
+void Pmap::destroy() {
+  if (root_ != 0) {
+    remove(0, kUserMax);
+    update();
+    // Free the table tree bottom-up.
+    struct Freer {
+      PtMemory& ptm;
+      void free_level(paddr_t t, int level) {
+        if (level > 1) {
+          std::uint64_t* e = ptm.table(t);
+          const int n = level == 4 ? kUserPml4Slots : 512;  // not the backend's slots
+          for (int i = 0; i < n; i++)
+            if (e[i] & PTE_P) free_level(e[i] & PTE_FRAME, level - 1);
+        }
+        ptm.free_table(t);
       }
-      ptm.free_table(t);
-    }
-  } freer{ptm_};
-  freer.free_level(root_, 4);
-  pmap_id_free(id_);
+    } freer{ptm_};
+    freer.free_level(root_, 4);
+    root_ = 0;
+  }
+  if (id_ != 0) pmap_id_free(id_);
+  id_ = 0;
+}
+
+Pmap::~Pmap() { UVM_KASSERT_MSG(root_ == 0 && id_ == 0, "a pmap must be destroyed through PmapPtr"); }
+
+void PmapDestroy::operator()(Pmap* pm) const {
+  pm->destroy();
+  delete pm;
 }
 
 Status Pmap::init() {
@@ -105,6 +117,7 @@ void Pmap::harvest(Page* pg, std::uint64_t pte) {
 }
 
 int Pmap::enter(vaddr_t va, Page* pg, Prot prot, unsigned flags) {
+  UVM_KASSERT(!(va & kPageMask) && va < kUserMax);
   uvm_.cnt.pmap_enter++;
   int err = 0;
   std::uint64_t* ptep = pte_alloc(va, &err);

@@ -2,7 +2,7 @@
 //
 // One interface, two implementations that differ only in where page-table
 // pages live and how stale translations are invalidated:
-//   soft: tables in host memory, walked by the software MMU (soft_mmu.h);
+//   soft: tables in host memory, walked by the software MMU (soft_pmap.h);
 //   kvm:  tables in guest-physical memory, walked by the real CPU.
 // Both keep x86-64 4-level tables, so the table code, the PTE format and the
 // reverse map (core/pv.h: page -> every (pmap, va) that maps it) are shared
@@ -56,10 +56,22 @@ enum : unsigned {
   PMAP_REFERENCED = 0x4,
 };
 
+class Pmap;
+// Owners hold a pmap through this: its deleter calls destroy() (pmap_destroy)
+// before the destructor, so that teardown reaches every subclass's
+// overrides without each subclass repeating it.
+struct PmapDestroy {
+  void operator()(Pmap* pm) const;
+};
+using PmapPtr = std::unique_ptr<Pmap, PmapDestroy>;
+
 class Pmap {
  public:
   Pmap(Uvm& uvm, PtMemory& ptm);
   virtual ~Pmap();
+  // pmap_destroy: remove every mapping (through the backend's invalidation),
+  // free the page tables and the pmap id. Called by PmapDestroy.
+  void destroy();
   Pmap(const Pmap&) = delete;
   Pmap& operator=(const Pmap&) = delete;
 
@@ -119,10 +131,7 @@ class Pmap {
   // next update(). The default just counts; backends with a TLB override
   // (and call the base to keep the counter). The PTE already holds its new
   // value when this is called (pte(va) reads it).
-  //
-  // Virtual dispatch does not reach a subclass from ~Pmap: a backend whose
-  // invalidations matter must remove(0, kUserMax) and update() in its own
-  // destructor (then ~Pmap finds nothing left to remove).
+  // Teardown goes through destroy() (PmapPtr), so these overrides see it.
   virtual void invalidate(vaddr_t va, std::uint64_t oldpte);
   virtual void flush_invalidations() {}
 
@@ -157,7 +166,7 @@ class Pmap {
 class PmapFactory {
  public:
   virtual ~PmapFactory() = default;
-  virtual StatusOr<std::unique_ptr<Pmap>> create(Uvm& uvm) = 0;
+  virtual StatusOr<PmapPtr> create(Uvm& uvm) = 0;
   virtual PtMemory& ptm() = 0;
 };
 

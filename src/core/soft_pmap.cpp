@@ -35,8 +35,8 @@ void SoftPtMemory::free_table(paddr_t pa) {
   in_use_--;
 }
 
-StatusOr<std::unique_ptr<Pmap>> SoftPmapFactory::create(Uvm& uvm) {
-  auto pm = std::make_unique<Pmap>(uvm, ptm_);
+StatusOr<PmapPtr> SoftPmapFactory::create(Uvm& uvm) {
+  PmapPtr pm(new Pmap(uvm, ptm_));
   if (Status s = pm->init(); !s.ok()) return s;
   return pm;
 }

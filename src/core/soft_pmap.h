@@ -34,7 +34,7 @@ class SoftPtMemory final : public PtMemory {
 
 class SoftPmapFactory final : public PmapFactory {
  public:
-  StatusOr<std::unique_ptr<Pmap>> create(Uvm& uvm) override;
+  StatusOr<PmapPtr> create(Uvm& uvm) override;
   PtMemory& ptm() override { return ptm_; }
 
  private:

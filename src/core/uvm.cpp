@@ -1,4 +1,5 @@
 #include "core/uvm.h"
+#include "core/kassert.h"
 #include "core/uvm_page.h"
 
 #include "core/pagedaemon.h"
@@ -20,6 +21,7 @@ Page* Uvm::pagealloc(bool zero) {
 }
 
 void Uvm::pagefree(Page* pg) {
+  UVM_KASSERT_MSG(pg->queue() != PageQueue::kFree, "uvm_pagefree: the page is already free");
   uvm_pageunmap(*pm, pg);
   if (pg->loan_count > 0) {
     if (pg->uobject()) {

@@ -1,7 +1,10 @@
 // struct Uvm: the VM system's global state for one simulated machine — what
 // NetBSD keeps in globals (uvmexp, the page queues, the amap list, the pmap
-// module). Everything in the model reaches it by reference; two machines in
-// one process share nothing.
+// module). Everything in the model reaches it by reference. Two machines in
+// one process share no model state; they do share two per-process things:
+// the registry of pmap ids that the reverse map uses (core/pv.h, at most
+// 65535 live pmaps per host process) and, on the kvm backend, the /dev/kvm
+// handle and its self-test (src/kvm).
 #pragma once
 
 #include <chrono>
@@ -45,7 +48,7 @@ struct Uvm {
 
   // Reverse-map chain entries for pages mapped more than once (core/pv.h).
   PvPool pv;
-  // Anons come from a slab pool (no per-anon allocator header: 16 B each).
+  // Anons come from a slab pool (12 B each, no per-anon allocator header).
   AnonPool anon_pool;
   // Pages an object owns that are lent to an anon (O->A loans): the anon.
   // Struct Page has room for one owner only (page.h); this case is rare.

@@ -1,6 +1,7 @@
 #include "core/vm_map.h"
 
 #include "core/fault.h"
+#include "core/kassert.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
 #include "core/uvm_object.h"
@@ -86,6 +87,8 @@ void VmMap::clip_end(MapEntry* e, vaddr_t va) {
 
 MapEntry* VmMap::insert(std::unique_ptr<MapEntry> e) {
   MapEntry* raw = e.get();
+  UVM_KASSERT(raw->start < raw->end && !(raw->start & kPageMask) && !(raw->end & kPageMask));
+  UVM_KASSERT_MSG(!any(raw->start, raw->end), "insert: the range must be free");
   entries_.emplace(raw->start, std::move(e));
   return raw;
 }

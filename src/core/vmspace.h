@@ -14,7 +14,7 @@ namespace uvmsim {
 struct Uvm;
 
 struct VmSpace {
-  std::unique_ptr<Pmap> pmap;
+  PmapPtr pmap;
   std::unique_ptr<VmMap> map;
 };
 

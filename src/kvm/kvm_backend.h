@@ -63,9 +63,6 @@ class KvmPmap final : public Pmap {
  public:
   KvmPmap(Uvm& uvm, KvmPtMemory& ptm, std::shared_ptr<KvmContext> ctx)
       : Pmap(uvm, ptm), ctx_(std::move(ctx)) {}
-  // Removes every mapping and flushes here: ~Pmap's calls would not reach
-  // the overrides below.
-  ~KvmPmap() override;
 
  protected:
   void invalidate(vaddr_t va, std::uint64_t oldpte) override;
@@ -78,7 +75,7 @@ class KvmPmap final : public Pmap {
 class KvmPmapFactory final : public PmapFactory {
  public:
   explicit KvmPmapFactory(std::shared_ptr<KvmContext> ctx) : ctx_(ctx), ptm_(ctx) {}
-  StatusOr<std::unique_ptr<Pmap>> create(Uvm& uvm) override;
+  StatusOr<PmapPtr> create(Uvm& uvm) override;
   PtMemory& ptm() override { return ptm_; }
   KvmContext& context() { return *ctx_; }
 

@@ -22,19 +22,13 @@ void KvmPtMemory::free_table(paddr_t pa) {
   pool.free(pool.frame(pa), FrameUse::kPageTable);
 }
 
-StatusOr<std::unique_ptr<Pmap>> KvmPmapFactory::create(Uvm& uvm) {
-  auto pm = std::make_unique<KvmPmap>(uvm, ptm_, ctx_);
+StatusOr<PmapPtr> KvmPmapFactory::create(Uvm& uvm) {
+  PmapPtr pm(new KvmPmap(uvm, ptm_, ctx_));
   if (Status s = pm->init(); !s.ok()) return s;
   // The reserved user region (ring-3 routines, done page, bounce buffer) and
   // the kernel half, shared by every root.
   if (Status s = ctx_->guest->install_reserved(ptm_.table(pm->root())); !s.ok()) return s;
-  return std::unique_ptr<Pmap>(std::move(pm));
-}
-
-KvmPmap::~KvmPmap() {
-  if (root() == 0) return;
-  remove(0, kUserMax);
-  update();
+  return pm;
 }
 
 void KvmPmap::invalidate(vaddr_t va, std::uint64_t oldpte) {

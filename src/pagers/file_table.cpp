@@ -165,12 +165,6 @@ std::string FileTable::path(std::string_view name) const {
   return it == files_.end() ? std::string() : it->second.path;
 }
 
-Vnode::Stats FileTable::stats() const {
-  Vnode::Stats s;
-  for (auto& [name, f] : files_) s += f.vnode->stats();
-  return s;
-}
-
 std::uint64_t FileTable::persisting_pages() const {
   std::uint64_t n = 0;
   for (auto& [name, f] : files_)

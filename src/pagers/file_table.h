@@ -56,8 +56,6 @@ class FileTable {
   std::string path(std::string_view name) const;
   const std::string& dir() const { return dir_; }
 
-  // Counters summed over every vnode.
-  Vnode::Stats stats() const;
   // Pages cached by vnodes that no mapping refers to (persisting).
   std::uint64_t persisting_pages() const;
   // Pages owned by all vnodes.

@@ -56,29 +56,6 @@ int write_full(int fd, std::vector<iovec>& iov, std::uint64_t off) {
 
 }  // namespace
 
-Vnode::Stats& Vnode::Stats::operator+=(const Stats& o) {
-  attaches += o.attaches;
-  persist_hits += o.persist_hits;
-  gets += o.gets;
-  get_hits += o.get_hits;
-  get_eof += o.get_eof;
-  pages_read += o.pages_read;
-  puts += o.puts;
-  pages_written += o.pages_written;
-  clusters += o.clusters;
-  flush_by_list += o.flush_by_list;
-  flush_by_offset += o.flush_by_offset;
-  flush_visits += o.flush_visits;
-  flush_lookups += o.flush_lookups;
-  pages_deactivated += o.pages_deactivated;
-  pages_freed += o.pages_freed;
-  free_skipped += o.free_skipped;
-  setsizes += o.setsizes;
-  pages_truncated += o.pages_truncated;
-  io_errors += o.io_errors;
-  return *this;
-}
-
 Vnode::Vnode(Uvm& u, int fd, std::uint64_t size) : UvmObject(u), fd_(fd), size_(size) {
   uo_refs = 0;  // no mapping yet: uvn_attach takes the first reference
 }
@@ -90,9 +67,9 @@ Vnode::~Vnode() {
 bool Vnode::dirty(const Page* pg) { return !(pg->flags & PG_CLEAN) || Pmap::is_modified(pg); }
 
 void Vnode::attach() {
-  stats_.attaches++;
+  uvm.cnt.vnode_attach++;
   // Reclaiming a persisting vnode: its cached pages are found by get().
-  if (uo_refs == 0 && !memq.empty()) stats_.persist_hits++;
+  if (uo_refs == 0 && !memq.empty()) uvm.cnt.vnode_persist_hits++;
   uo_refs++;
 }
 
@@ -107,15 +84,15 @@ void Vnode::detach() {
 
 // => pages returned are resident, not busy, on a paging queue (or wired).
 int Vnode::get(voff_t offset, Page** pgp, int flags) {
-  stats_.gets++;
+  uvm.cnt.vnode_gets++;
   if (offset & kPageMask) return EINVAL;
   if (offset >= size_) {  // wholly past end of file: SIGBUS for the faulter
-    stats_.get_eof++;
+    uvm.cnt.vnode_get_eof++;
     return EFAULT;
   }
   if (Page* pg = find_page(offset)) {
     if (pg->flags & PG_BUSY) return EAGAIN;  // cannot happen single-threaded
-    stats_.get_hits++;
+    uvm.cnt.vnode_get_hits++;
     *pgp = pg;
     return 0;
   }
@@ -129,12 +106,12 @@ int Vnode::get(voff_t offset, Page** pgp, int flags) {
   const std::uint64_t want = std::min<std::uint64_t>(kPageSize, size_ - offset);
   const std::int64_t got = read_full(fd_, data, want, offset);
   if (got < 0) {
-    stats_.io_errors++;
+    uvm.cnt.vnode_ioerr++;
     uvm.pm->free(pg);
     return EIO;
   }
   std::memset(data + got, 0, kPageSize - static_cast<std::uint64_t>(got));
-  stats_.pages_read++;
+  uvm.cnt.vnode_pagein++;
   insert_page(pg, offset);
   // Data valid and equal to the file: clean, and no stale modified bit.
   pg->flags = static_cast<std::uint16_t>((pg->flags & ~(PG_BUSY | PG_FAKE)) | PG_CLEAN);
@@ -151,7 +128,7 @@ int Vnode::put(voff_t start, voff_t end, int flags) { return flush(start, end, f
 // kHashPenalty steps per page of the range. Take the cheaper. PGO_ALLPAGES
 // always walks the list.
 int Vnode::flush(voff_t start, voff_t stop, int flags) {
-  stats_.puts++;
+  uvm.cnt.vnode_puts++;
   constexpr voff_t kTop = ~kPageMask;  // highest page-aligned offset
   bool by_list;
   if (flags & PGO_ALLPAGES) {
@@ -169,15 +146,15 @@ int Vnode::flush(voff_t start, voff_t stop, int flags) {
   // turn comes: cleaning a cluster or freeing may have changed the object.
   std::vector<voff_t> offs;
   if (by_list) {
-    stats_.flush_by_list++;
+    uvm.cnt.vnode_flush_bylist++;
     for (auto& [off, pg] : memq) {
-      stats_.flush_visits++;
+      uvm.cnt.vnode_flush_visits++;
       if (off >= start && off < stop) offs.push_back(off);
     }
   } else {
-    stats_.flush_by_offset++;
+    uvm.cnt.vnode_flush_byoff++;
     for (voff_t off = start; off < stop; off += kPageSize) {
-      stats_.flush_lookups++;
+      uvm.cnt.vnode_flush_lookups++;
       if (find_page(off)) offs.push_back(off);
     }
   }
@@ -254,10 +231,10 @@ int Vnode::clean_cluster(Page* pg, voff_t stop, int* run_len) {
     }
     err = write_full(fd_, iov, first);
     if (err == 0) {
-      stats_.clusters++;
-      stats_.pages_written += iov.size();
+      uvm.cnt.vnode_clusters++;
+      uvm.cnt.vnode_pageout += iov.size();
     } else {
-      stats_.io_errors++;
+      uvm.cnt.vnode_ioerr++;
     }
   }
   for (Page* p : run) {
@@ -277,17 +254,17 @@ void Vnode::dispose(Page* pg, int flags) {
       uvm_pageunmap(*uvm.pm, pg);
       Pmap::clear_referenced(pg);
       uvm.pm->deactivate(pg);
-      stats_.pages_deactivated++;
+      uvm.cnt.vnode_deactivated++;
     }
   } else if (flags & PGO_FREE) {
     // Loaned pages belong to their borrowers too; wired and busy ones are
     // in use: keep them all.
     if (pg->loan_count > 0 || pg->wire_count > 0 || (pg->flags & PG_BUSY)) {
-      stats_.free_skipped++;
+      uvm.cnt.vnode_free_skipped++;
       return;
     }
     uvm.pagefree(pg);
-    stats_.pages_freed++;
+    uvm.cnt.vnode_freed++;
   }
 }
 
@@ -297,10 +274,10 @@ void Vnode::dispose(Page* pg, int flags) {
 void Vnode::drop_page(Page* pg) { uvm.pagefree(pg); }
 
 int Vnode::setsize(std::uint64_t newsize) {
-  stats_.setsizes++;
+  uvm.cnt.vnode_setsize++;
   const std::uint64_t oldsize = size_;
   if (::ftruncate(fd_, static_cast<off_t>(newsize)) != 0) {
-    stats_.io_errors++;
+    uvm.cnt.vnode_ioerr++;
     return errno;
   }
   size_ = newsize;
@@ -311,7 +288,7 @@ int Vnode::setsize(std::uint64_t newsize) {
       victims.push_back(it->second);
     for (Page* pg : victims) {
       drop_page(pg);
-      stats_.pages_truncated++;
+      uvm.cnt.vnode_truncated++;
     }
   }
   // The page holding the end (the new one when shrinking, the old one when
@@ -334,7 +311,7 @@ int Vnode::terminate() {
   for (auto& [off, pg] : memq) all.push_back(pg);
   for (Page* pg : all) {
     drop_page(pg);
-    stats_.pages_freed++;
+    uvm.cnt.vnode_freed++;
   }
   return error;
 }

@@ -49,31 +49,6 @@ struct Page;
 
 class Vnode final : public UvmObject {
  public:
-  // Event counters of one vnode (uvmexp has no vnode fields yet; FileTable
-  // sums them over all files).
-  struct Stats {
-    std::uint64_t attaches = 0;         // uvn_attach calls
-    std::uint64_t persist_hits = 0;     // attaches that found cached pages
-    std::uint64_t gets = 0;             // get calls (incl. PGO_LOCKED)
-    std::uint64_t get_hits = 0;         // ... satisfied by a resident page
-    std::uint64_t get_eof = 0;          // ... refused: wholly past end of file
-    std::uint64_t pages_read = 0;       // pages read from the file
-    std::uint64_t puts = 0;             // put/flush calls
-    std::uint64_t pages_written = 0;    // pages written back
-    std::uint64_t clusters = 0;         // pwritev calls (clusters written)
-    std::uint64_t flush_by_list = 0;    // flushes that walked memq
-    std::uint64_t flush_by_offset = 0;  // flushes that looked up each offset
-    std::uint64_t flush_visits = 0;     // memq entries walked (by list)
-    std::uint64_t flush_lookups = 0;    // offset lookups (by offset)
-    std::uint64_t pages_deactivated = 0;
-    std::uint64_t pages_freed = 0;      // by PGO_FREE and terminate
-    std::uint64_t free_skipped = 0;     // PGO_FREE refused: loaned, wired, busy
-    std::uint64_t setsizes = 0;         // truncate / grow calls
-    std::uint64_t pages_truncated = 0;  // pages dropped past a new end
-    std::uint64_t io_errors = 0;
-
-    Stats& operator+=(const Stats& o);
-  };
 
   // Pages in one write-back cluster (the seed's MAXBSIZE / PAGE_SIZE).
   static constexpr int kMaxCluster = 16;
@@ -102,7 +77,6 @@ class Vnode final : public UvmObject {
   std::uint64_t size() const { return size_; }
   int fd() const { return fd_; }
   bool persisting() const { return uo_refs == 0 && !memq.empty(); }
-  const Stats& stats() const { return stats_; }
 
   // Dirty in the seed's sense: PG_CLEAN clear, or modified through a mapping.
   static bool dirty(const Page* pg);
@@ -119,7 +93,6 @@ class Vnode final : public UvmObject {
 
   int fd_;
   std::uint64_t size_;
-  Stats stats_;
 };
 
 }  // namespace uvmsim

@@ -171,22 +171,6 @@ UvmExp Machine::stats() const {
     s.swpgonly = uvm_->swap->swpgonly;
   }
   if (uvm_->files) {
-    const Vnode::Stats v = uvm_->files->stats();
-    s.vnode_attach = v.attaches;
-    s.vnode_persist_hits = v.persist_hits;
-    s.vnode_gets = v.gets;
-    s.vnode_get_hits = v.get_hits;
-    s.vnode_get_eof = v.get_eof;
-    s.vnode_pagein = v.pages_read;
-    s.vnode_puts = v.puts;
-    s.vnode_pageout = v.pages_written;
-    s.vnode_clusters = v.clusters;
-    s.vnode_flush_bylist = v.flush_by_list;
-    s.vnode_flush_byoff = v.flush_by_offset;
-    s.vnode_freed = v.pages_freed;
-    s.vnode_setsize = v.setsizes;
-    s.vnode_truncated = v.pages_truncated;
-    s.vnode_ioerr = v.io_errors;
     s.vnode_cached = uvm_->files->persisting_pages();
   }
   s.freemin = uvm_->pagedaemon->freemin();
