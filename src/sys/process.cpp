@@ -105,26 +105,32 @@ Status Process::madvise(vaddr_t addr, vsize_t len, Madvise advice) {
   return from_errno(uvm_map_advice(*vm_->map, addr, end, advice), "madvise", addr, end);
 }
 
+namespace {
+
+// mlock and munlock round the address down and the length up (POSIX allows
+// it); len 0 does nothing.
+Status lock_range(vaddr_t addr, vsize_t len, const char* what, vaddr_t* start, vaddr_t* end) {
+  *start = trunc_page(addr);
+  if (addr + len < addr) return errno_status(EINVAL, fmt::format("{}: range overflows", what));
+  len += addr - *start;
+  if (Status s = check_range(*start, len, end, what); !s.ok()) return s;
+  if (len == 0) *end = *start;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 Status Process::mlock(vaddr_t addr, vsize_t len) {
   if (!alive()) return process_dead(*this);
-  // mlock rounds the address down and the length up (POSIX allows it).
-  const vaddr_t start = trunc_page(addr);
-  if (addr + len < addr) return errno_status(EINVAL, "mlock: range overflows");
-  len += addr - start;
-  vaddr_t end;
-  if (Status s = check_range(start, len, &end, "mlock"); !s.ok()) return s;
-  if (len == 0) return absl::OkStatus();
+  vaddr_t start, end;
+  if (Status s = lock_range(addr, len, "mlock", &start, &end); !s.ok() || start == end) return s;
   return from_errno(uvm_map_pageable(*vm_->map, start, end, true), "mlock", start, end);
 }
 
 Status Process::munlock(vaddr_t addr, vsize_t len) {
   if (!alive()) return process_dead(*this);
-  const vaddr_t start = trunc_page(addr);
-  if (addr + len < addr) return errno_status(EINVAL, "munlock: range overflows");
-  len += addr - start;
-  vaddr_t end;
-  if (Status s = check_range(start, len, &end, "munlock"); !s.ok()) return s;
-  if (len == 0) return absl::OkStatus();
+  vaddr_t start, end;
+  if (Status s = lock_range(addr, len, "munlock", &start, &end); !s.ok() || start == end) return s;
   return from_errno(uvm_map_pageable(*vm_->map, start, end, false), "munlock", start, end);
 }
 
