@@ -278,6 +278,13 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
     uvm.cnt.pagecopies++;
     uvm.cnt.flt_prcopy++;
     // This pmap may map the object's page read-only here: replaced below.
+    // Promoting into a shared amap (minherit share of a private mapping):
+    // the other sharers may map the object's page at this slot too, and
+    // from now on they must see the new anon. Remove the object page from
+    // every pmap (uvm_fault_lower_promote does the same) so that their next
+    // access faults and finds the anon; wired mappings take their wiring
+    // with them (see Pmap::page_protect) and are wired again at that fault.
+    if (aref->ar_amap->am_flags & AMAP_SHARED) Pmap::page_protect(uobjpage, kProtNone);
   } else {
     uvm.cnt.flt_przero++;
   }

@@ -1,0 +1,57 @@
+// Where the model follows NetBSD's own code (docs/design.md, "Seeds and where
+// uvmsim differs"): promotion into a shared amap, wiring with the maximum
+// protection, the errors of mlock/munlock, madvise and msync as
+// uvm_map_pageable / uvm_map_clean give them, loan errors as uvm_loan gives
+// them, and truncation of a lent page. Each test names the NetBSD rule.
+#include <catch2/catch.hpp>
+
+#include "core/amap.h"
+#include "core/anon.h"
+#include "core/page.h"
+#include "core/pagedaemon.h"
+#include "core/physmem.h"
+#include "core/pmap.h"
+#include "core/uvm.h"
+#include "core/vm_map.h"
+#include "core/vmspace.h"
+#include "helpers.h"
+
+using namespace uvmsim;
+using namespace uvmsim::test;
+
+namespace {
+constexpr vaddr_t A = 0x10000000;
+constexpr vsize_t P = kPageSize;
+
+Page* mapped_page(Process* p, vaddr_t va) {
+  Page* pg = nullptr;
+  return p->vmspace().pmap->extract(va, &pg, nullptr) ? pg : nullptr;
+}
+}  // namespace
+
+// ---- promotion into a shared amap (uvm_fault_lower_promote)
+
+TEST_CASE("a write promoting a file page into a shared amap is seen by every sharer",
+          "[fidelity][fault][promote]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", 2 * P, 'a'));
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap_file(A, 2 * P, RW, Sharing::kPrivate, "f", 0).ok());
+  REQUIRE_OK(p->minherit(A, 2 * P, Inherit::kShare));
+  CHECK(read_str(p, A, 1) == "a");  // p maps the file page read-only
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  CHECK(read_str(*c, A, 1) == "a");  // so does the child
+  CHECK_INVARIANTS(*m);
+  write_str(p, A, "P");  // promotes into the amap both share
+  CHECK(read_str(*c, A, 1) == "P");
+  CHECK(mapped_page(*c, A) == mapped_page(p, A));
+  CHECK_INVARIANTS(*m);
+  write_str(*c, A + P, "C");  // and the other way round, on the second page
+  CHECK(read_str(p, A + P, 1) == "C");
+  CHECK_INVARIANTS(*m);
+  // The file itself is untouched (the mapping is private).
+  auto f = m->read_file("f", 0, 1);
+  REQUIRE(f.ok());
+  CHECK((*f)[0] == 'a');
+}
