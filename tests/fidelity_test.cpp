@@ -55,3 +55,77 @@ TEST_CASE("a write promoting a file page into a shared amap is seen by every sha
   REQUIRE(f.ok());
   CHECK((*f)[0] == 'a');
 }
+
+// ---- wiring with the maximum protection (uvm_fault_wire(..., max_protection))
+
+TEST_CASE("a wiring that promotes into a shared amap is seen by every sharer", "[fidelity][fault][promote][wire]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", P, 'a'));
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap_file(A, P, R, Sharing::kPrivate, "f", 0).ok());  // maximum protection: all
+  REQUIRE_OK(p->minherit(A, P, Inherit::kShare));
+  CHECK(read_str(p, A, 1) == "a");
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  CHECK(read_str(*c, A, 1) == "a");
+  REQUIRE_OK((*c)->mlock(A, P));  // cow_now: promotes the file page into the shared amap
+  Page* anonpg = mapped_page(*c, A);
+  REQUIRE(anonpg);
+  CHECK((anonpg->flags & PG_ANON) != 0);
+  CHECK(anonpg->wire_count == 1);
+  CHECK(mapped_page(p, A) == nullptr);  // p's mapping of the file page went
+  CHECK_INVARIANTS(*m);
+  CHECK(read_str(p, A, 1) == "a");
+  CHECK(mapped_page(p, A) == anonpg);
+  // The file changes: both sharers keep the anon's copy.
+  Process* q = spawn(*m, "q");
+  REQUIRE(q->mmap_file(A, P, RW, Sharing::kShared, "f", 0).ok());
+  write_str(q, A, "Z");
+  CHECK(read_str(p, A, 1) == "a");
+  CHECK(read_str(*c, A, 1) == "a");
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("mlock of a read-only private file mapping copies the pages when writing is allowed later",
+          "[fidelity][wire][cow_now]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", 2 * P, 'a'));
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap_file(A, 2 * P, R, Sharing::kPrivate, "f", 0).ok());  // max protection: all
+  REQUIRE_OK(p->mlock(A, 2 * P));
+  Page* pg = mapped_page(p, A);
+  REQUIRE(pg);
+  CHECK(pg->uanon() != nullptr);  // an anon's copy, not the file's page
+  CHECK((pg->flags & PG_ANON) != 0);
+  CHECK_INVARIANTS(*m);
+  // The file changes through another process: the locked copy does not.
+  Process* q = spawn(*m, "q");
+  REQUIRE(q->mmap_file(A, 2 * P, RW, Sharing::kShared, "f", 0).ok());
+  write_str(q, A, "Z");
+  CHECK(read_str(p, A, 1) == "a");
+  // Writable later: no fault needed on wired memory, and the write stays private.
+  REQUIRE_OK(p->mprotect(A, 2 * P, RW));
+  write_str(p, A + P, "w");
+  CHECK(read_str(q, A + P, 1) == "a");
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("mlock of a private file mapping without write in its maximum protection maps the file's pages",
+          "[fidelity][wire][cow_now]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", P, 'a'));
+  Process* p = spawn(*m, "p");
+  MmapFlags fl;
+  fl.max_prot = kProtRead;
+  REQUIRE(p->mmap_file(A, P, R, Sharing::kPrivate, "f", 0, fl).ok());
+  REQUIRE_OK(p->mlock(A, P));
+  Page* pg = mapped_page(p, A);
+  REQUIRE(pg);
+  CHECK(pg->uobject() != nullptr);
+  CHECK(pg->wire_count == 1);
+  Process* q = spawn(*m, "q");
+  REQUIRE(q->mmap_file(A, P, RW, Sharing::kShared, "f", 0).ok());
+  write_str(q, A, "Z");
+  CHECK(read_str(p, A, 1) == "Z");  // the same page
+  CHECK_INVARIANTS(*m);
+}

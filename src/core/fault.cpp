@@ -101,6 +101,12 @@ void fault_ahead(Uvm& uvm, VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot)
   }
 }
 
+// `wire` is a wiring fault (uvm_fault_wire): the page is wired, and
+// copy-on-write and loans are resolved now (cow_now) when the entry's
+// *maximum* protection allows writing, as NetBSD's UVM_FAULT_MAXPROT wiring
+// does, whatever the current protection: a later mprotect to writable then
+// never needs a fault on wired memory. `access` is the access that sets the
+// page dirty (for a wiring fault: write when the entry is writable now).
 FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   Uvm& uvm = map.uvm();
   uvm.cnt.faults++;
@@ -117,11 +123,12 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
   }
   Prot enter_prot = e->protection;
   const bool wired = wire || e->wired_count > 0;
+  const bool cow_now = wire ? (e->max_protection & kProtWrite) != 0 : write;
 
   // Needs-copy: get a private amap before writing, or before the first
   // zero-fill of anonymous memory (there is nothing else to read from).
   if (e->needs_copy()) {
-    if (write || !e->object) {
+    if (cow_now || !e->object) {
       if (!amap_copy(map, e, 0, va, va + 1)) {
         uvm.cnt.flt_noram++;
         return FaultResult::kNoMem;
@@ -189,7 +196,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
       uvm.cnt.fltanget++;
     }
     Page* pg = uvm.pm->anon_page(anon);
-    if (write && anon->an_ref > 1) {
+    if (cow_now && anon->an_ref > 1) {
       // 1B: anon copy-on-write. The new anon replaces the old one in this
       // amap; the old one keeps its other references.
       Anon* nanon = uvm_analloc(uvm);
@@ -216,7 +223,7 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
     // 1A: map the anon's page. Shared or loaned: read-only, so that a later
     // write faults and copies. A write to a page on loan breaks the loan:
     // the anon gets a fresh copy, the borrowers keep the old page.
-    if (write && pg->loan_count > 0) {
+    if (cow_now && pg->loan_count > 0) {
       if (uvm_loanbreak_anon(uvm, anon) != 0) {
         uvm.cnt.flt_noram++;
         return FaultResult::kNoMem;
@@ -243,12 +250,12 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
       return FaultResult::kBus;
     }
   }
-  const bool promote = !uobj || (write && e->cow());
+  const bool promote = !uobj || (cow_now && e->cow());
   if (!promote) {
     // 2A: map the object's page; a copy-on-write entry maps it read-only.
     // A write to an object page on loan breaks the loan first: the object
     // gets a fresh copy, the borrowers keep the old page.
-    if (write && uobjpage->loan_count > 0) {
+    if (cow_now && uobjpage->loan_count > 0) {
       uobjpage = uvm_loanbreak(uvm, uobjpage);
       if (!uobjpage) {
         uvm.cnt.flt_noram++;

@@ -60,3 +60,23 @@ fileread f 0 2
                 "check ok\n"
                 "fileread f 0 2 = 6161\n");
 }
+
+TEST_CASE("scenario: mlock of a read-only private file mapping copies its pages (maximum protection)",
+          "[fidelity][cli]") {
+  expect_output(R"(file f 4096 fill=0x61
+spawn p
+spawn q
+p mmap 0x10000000 0x1000 r private file f 0
+p mlock 0x10000000 0x1000
+q mmap 0x10000000 0x1000 rw shared file f 0
+q write 0x10000000 "Z"
+p read 0x10000000 1
+p mprotect 0x10000000 0x1000 rw
+p write 0x10000000 "w"
+q read 0x10000000 1
+check
+)",
+                "p read 0x10000000 1 = 61\n"
+                "q read 0x10000000 1 = 5a\n"
+                "check ok\n");
+}
