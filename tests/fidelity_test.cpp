@@ -27,6 +27,8 @@ Page* mapped_page(Process* p, vaddr_t va) {
   Page* pg = nullptr;
   return p->vmspace().pmap->extract(va, &pg, nullptr) ? pg : nullptr;
 }
+
+int err_of(const Status& s) { return errno_of(s); }
 }  // namespace
 
 // ---- promotion into a shared amap (uvm_fault_lower_promote)
@@ -127,5 +129,81 @@ TEST_CASE("mlock of a private file mapping without write in its maximum protecti
   REQUIRE(q->mmap_file(A, P, RW, Sharing::kShared, "f", 0).ok());
   write_str(q, A, "Z");
   CHECK(read_str(p, A, 1) == "Z");  // the same page
+  CHECK_INVARIANTS(*m);
+}
+
+// ---- mlock / munlock errors (sys_mlock, sys_munlock, uvm_map_pageable)
+
+TEST_CASE("mlock and munlock errors follow uvm_map_pageable", "[fidelity][wire][errors]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->mmap(A + 3 * P, P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->mmap(A + 4 * P, P, kProtNone, Sharing::kPrivate).ok());
+  // The range begins outside every mapping: EFAULT, reported as ENOMEM
+  // (also when it reaches mapped memory later).
+  CHECK(err_of(p->mlock(A - P, 2 * P)) == ENOMEM);
+  CHECK(err_of(p->mlock(A + 2 * P, 2 * P)) == ENOMEM);
+  CHECK(err_of(p->munlock(A - P, 2 * P)) == ENOMEM);
+  // A hole after the start: EINVAL.
+  CHECK(err_of(p->mlock(A, 4 * P)) == EINVAL);
+  // A PROT_NONE entry: EINVAL.
+  CHECK(err_of(p->mlock(A + 3 * P, 2 * P)) == EINVAL);
+  // Nothing was wired by the failures.
+  for (const auto& mi : p->mappings()) CHECK_FALSE(mi.wired);
+  // munlock of memory that is not wired: EINVAL.
+  CHECK(err_of(p->munlock(A, 2 * P)) == EINVAL);
+  REQUIRE_OK(p->mlock(A, P));
+  CHECK(err_of(p->munlock(A, 2 * P)) == EINVAL);  // the second page is not wired
+  REQUIRE_OK(p->munlock(A, P));
+  // Length 0: the address must be mapped; nothing is wired.
+  CHECK(err_of(p->mlock(A + 2 * P, 0)) == ENOMEM);
+  REQUIRE_OK(p->mlock(A + P, 0));
+  for (const auto& mi : p->mappings()) CHECK_FALSE(mi.wired);
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("mlock of a file page wholly past end of file fails with EINVAL and wires nothing",
+          "[fidelity][wire][errors]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", P, 'a'));
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap_file(A, 2 * P, RW, Sharing::kShared, "f", 0).ok());
+  CHECK(err_of(p->mlock(A, 2 * P)) == EINVAL);  // genfs_getpages: past EOF
+  CHECK(m->stats().wired == 0);
+  for (const auto& mi : p->mappings()) CHECK_FALSE(mi.wired);
+  REQUIRE_OK(p->mlock(A, P));  // the page before end of file is fine
+  CHECK(m->stats().wired == 1);
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("mlock fails with EAGAIN beyond uvmexp.wiredmax, a third of memory", "[fidelity][wire][errors]") {
+  auto m = make_machine(96 * P);  // wiredmax = 32 pages
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 64 * P, RW, Sharing::kPrivate).ok());
+  CHECK(err_of(p->mlock(A, 33 * P)) == EAGAIN);
+  REQUIRE_OK(p->mlock(A, 20 * P));
+  CHECK(err_of(p->mlock(A + 20 * P, 13 * P)) == EAGAIN);  // 20 + 13 > 32
+  REQUIRE_OK(p->mlock(A + 20 * P, 12 * P));              // 20 + 12 = 32
+  CHECK(m->stats().wired == 32);
+  // The limit is checked first, before the range: even an unmapped one.
+  CHECK(err_of(p->mlock(0x40000000, P)) == EAGAIN);
+  REQUIRE_OK(p->munlock(A, 32 * P));
+  CHECK(err_of(p->mlock(0x40000000, P)) == ENOMEM);
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("a failed mlock leaves memory that was wired before still wired", "[fidelity][wire][errors]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", P, 'a'));
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->mmap_file(A + P, 2 * P, RW, Sharing::kShared, "f", 0).ok());
+  REQUIRE_OK(p->mlock(A, P));
+  CHECK(err_of(p->mlock(A, 3 * P)) == EINVAL);  // the last page is past end of file
+  const auto maps = p->mappings();
+  REQUIRE(maps.size() >= 2);
+  CHECK(maps[0].wired);
+  CHECK(mapped_page(p, A)->wire_count == 1);
   CHECK_INVARIANTS(*m);
 }

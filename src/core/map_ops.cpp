@@ -14,6 +14,7 @@
 #include "pagers/aobj.h"
 
 #include <cstring>
+#include <vector>
 
 namespace uvmsim {
 
@@ -103,11 +104,28 @@ int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice) {
   return 0;
 }
 
+// uvm_map_pageable, with NetBSD's errors: the range must begin inside an
+// entry (EFAULT, which mlock/munlock report as ENOMEM); a hole in it is
+// EINVAL; wiring a PROT_NONE entry is EINVAL; unwiring memory that is not
+// wired is EINVAL. Nothing changes when the checks fail.
 int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire) {
-  if (!map.covered(start, end)) return ENOMEM;
+  MapEntry* first = map.lookup(start);
+  if (!first) return EFAULT;
+  // An empty range inside an entry: nothing to do. (NetBSD's loop tests the
+  // entry's start before clipping it, so an empty mlock in the middle of an
+  // entry wires from there to the entry's end; see docs/design.md.)
+  if (start == end) return 0;
+  vaddr_t covered_to = start;
+  for (MapEntry* e = first; e && e->start < end; e = map.next(e)) {
+    if (e->start > covered_to) return EINVAL;  // a hole
+    if (wire ? e->protection == kProtNone : e->wired_count == 0) return EINVAL;
+    covered_to = e->end;
+  }
+  if (covered_to < end) return EINVAL;  // the range runs past the last entry
+
   if (!wire) {
     map.for_range(start, end, [&](MapEntry* e) {
-      if (e->wired_count > 0) uvm_fault_unwire(map, e->start, e->end);
+      uvm_fault_unwire(map, e->start, e->end);
       e->wired_count = 0;
     });
     map.pmap().update();
@@ -117,21 +135,27 @@ int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire) {
   // over the whole range, not chunk by chunk). User wirings do not stack:
   // one munlock undoes any number of mlocks (POSIX).
   bool nomem = false;
+  std::vector<vaddr_t> newly_wired;  // entries (by start) this call wires
   map.for_range(start, end, [&](MapEntry* e) {
     if (e->needs_copy() && ((e->max_protection & kProtWrite) || !e->object)) {
       if (!amap_copy(map, e, AMAP_COPY_NOCHUNK, start, end)) nomem = true;
     }
+    if (e->wired_count == 0) newly_wired.push_back(e->start);
     e->wired_count = 1;
   });
   FaultResult r = nomem ? FaultResult::kNoMem : uvm_fault_wire(map, start, end);
   if (r != FaultResult::kOk) {
-    // Roll back: nothing stays wired by a failed mlock.
-    map.for_range(start, end, [&](MapEntry* e) {
+    // Roll back: what this call wired is unwired again; entries that were
+    // wired before stay wired (NetBSD drops only the count it added).
+    for (vaddr_t va : newly_wired) {
+      MapEntry* e = map.lookup(va);
       uvm_fault_unwire(map, e->start, e->end);
       e->wired_count = 0;
-    });
+    }
     map.pmap().update();
-    return r == FaultResult::kNoMem ? ENOMEM : EFAULT;
+    // The fault's error: out of memory, or the pager failed (a file page
+    // wholly past end of file: NetBSD's genfs_getpages says EINVAL).
+    return r == FaultResult::kNoMem ? ENOMEM : EINVAL;
   }
   return 0;
 }

@@ -13,7 +13,7 @@ class VmMap;
 int uvm_map_protect(VmMap& map, vaddr_t start, vaddr_t end, Prot prot);
 int uvm_map_inherit(VmMap& map, vaddr_t start, vaddr_t end, Inherit inherit);
 int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice);
-// mlock / munlock of [start, end).
+// mlock / munlock of [start, end) (errors: see map_ops.cpp).
 int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire);
 // uvmspace_fork: build child's map from parent's, entry by entry.
 int uvmspace_fork(VmMap& parent, VmMap& child);

@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "core/map_ops.h"
+#include "core/physmem.h"
 #include "core/syscall_args.h"
 #include "core/soft_pmap.h"
 #include "core/uvm.h"
@@ -122,6 +123,22 @@ Status Process::madvise(vaddr_t addr, vsize_t len, Madvise advice) {
   return from_errno(uvm_map_advice(*vm_->map, addr, end, advice), "madvise", addr, end);
 }
 
+namespace {
+
+// uvmexp.wired: pages wired now (by any process).
+std::uint64_t wired_pages(const PhysMem& pm) {
+  std::uint64_t n = 0;
+  for (std::uint32_t i = 0; i < pm.npages(); i++)
+    if (pm.page(i)->wire_count > 0) n++;
+  return n;
+}
+
+}  // namespace
+
+// sys_mlock: the range rounded out to pages; at most a third of memory
+// wired at a time (uvmexp.wiredmax, checked first: EAGAIN); then
+// uvm_map_pageable, whose EFAULT (the range begins outside every mapping)
+// becomes ENOMEM.
 Status Process::mlock(vaddr_t addr, vsize_t len) {
   if (!alive()) return process_dead(*this);
   // mlock rounds the address down and the length up (POSIX allows it).
@@ -130,10 +147,16 @@ Status Process::mlock(vaddr_t addr, vsize_t len) {
   len += addr - start;
   vaddr_t end;
   if (Status s = check_range(start, len, &end, "mlock"); !s.ok()) return s;
-  if (len == 0) return absl::OkStatus();
-  return from_errno(uvm_map_pageable(*vm_->map, start, end, true), "mlock", start, end);
+  const PhysMem& pm = *machine_.uvm().pm;
+  const std::uint64_t wiredmax = pm.npages() / 3;
+  if (atop(end - start) + wired_pages(pm) > wiredmax)
+    return errno_status(EAGAIN, fmt::format("mlock: [{:#x}, {:#x}) would wire more than a third of memory "
+                                            "({} pages)", start, end, wiredmax));
+  int err = uvm_map_pageable(*vm_->map, start, end, true);
+  return from_errno(err == EFAULT ? ENOMEM : err, "mlock", start, end);
 }
 
+// sys_munlock: uvm_map_pageable(unwire); EFAULT becomes ENOMEM.
 Status Process::munlock(vaddr_t addr, vsize_t len) {
   if (!alive()) return process_dead(*this);
   const vaddr_t start = trunc_page(addr);
@@ -141,8 +164,8 @@ Status Process::munlock(vaddr_t addr, vsize_t len) {
   len += addr - start;
   vaddr_t end;
   if (Status s = check_range(start, len, &end, "munlock"); !s.ok()) return s;
-  if (len == 0) return absl::OkStatus();
-  return from_errno(uvm_map_pageable(*vm_->map, start, end, false), "munlock", start, end);
+  int err = uvm_map_pageable(*vm_->map, start, end, false);
+  return from_errno(err == EFAULT ? ENOMEM : err, "munlock", start, end);
 }
 
 // Every load and store goes through here. When the fault handler finds no

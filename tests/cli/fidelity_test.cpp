@@ -80,3 +80,38 @@ check
                 "q read 0x10000000 1 = 5a\n"
                 "check ok\n");
 }
+
+TEST_CASE("scenario: mlock and munlock errors", "[fidelity][cli]") {
+  expect_output(R"(machine mem=384K swap=1M
+file g 4096
+spawn p
+p mmap 0x10000000 0x2000 rw private anon
+p mmap 0x10003000 0x1000 rw private anon
+p mmap 0x10004000 0x1000 none private anon
+p mlock 0x0fff0000 0x2000
+p mlock 0x0ffff000 0x2000
+p mlock 0x10000000 0x4000
+p mlock 0x10003000 0x2000
+p munlock 0x10000000 0x1000
+p mlock 0x10000000 0x1000
+p munlock 0x10000000 0x2000
+p munlock 0x10000000 0x1000
+p mmap 0x20000000 0x2000 rw shared file g 0
+p mlock 0x20000000 0x2000
+p mmap 0x30000000 0x40000 rw private anon
+p mlock 0x30000000 0x21000
+p mlock 0x30000000 0x20000
+p mlock 0x30020000 0x1000
+check
+)",
+                "p mlock 0xfff0000 8192 = error ENOMEM\n"
+                "p mlock 0xffff000 8192 = error ENOMEM\n"
+                "p mlock 0x10000000 16384 = error EINVAL\n"
+                "p mlock 0x10003000 8192 = error EINVAL\n"
+                "p munlock 0x10000000 4096 = error EINVAL\n"
+                "p munlock 0x10000000 8192 = error EINVAL\n"
+                "p mlock 0x20000000 8192 = error EINVAL\n"
+                "p mlock 0x30000000 135168 = error EAGAIN\n"
+                "p mlock 0x30020000 4096 = error EAGAIN\n"
+                "check ok\n");
+}
