@@ -29,6 +29,13 @@ Page* mapped_page(Process* p, vaddr_t va) {
 }
 
 int err_of(const Status& s) { return errno_of(s); }
+
+std::string kread(Machine& m, LoanHandle h, std::uint64_t off, std::uint64_t len) {
+  auto r = m.loan_read(h, off, len);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return std::string(r->begin(), r->end());
+}
 }  // namespace
 
 // ---- promotion into a shared amap (uvm_fault_lower_promote)
@@ -205,5 +212,100 @@ TEST_CASE("a failed mlock leaves memory that was wired before still wired", "[fi
   REQUIRE(maps.size() >= 2);
   CHECK(maps[0].wired);
   CHECK(mapped_page(p, A)->wire_count == 1);
+  CHECK_INVARIANTS(*m);
+}
+
+// ---- madvise dontneed / free (uvm_map_clean)
+
+TEST_CASE("madvise free frees anons when the amap has one reference, whatever needs-copy says",
+          "[fidelity][madvise]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "x");
+  write_str(p, A + P, "y");
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  // Shared with the child (amap reference 2): only deactivated.
+  REQUIRE_OK(p->madvise(A, 2 * P, Madvise::kFree));
+  CHECK(read_str(p, A, 1) == "x");
+  // The child writes and gets its own amap; p's amap has one reference left
+  // but p's entry is still needs-copy: NetBSD frees by the reference count.
+  write_str(*c, A, "c");
+  REQUIRE(p->mappings()[0].needs_copy);
+  const auto anons = m->stats().anons;
+  REQUIRE_OK(p->madvise(A, 2 * P, Madvise::kFree));
+  CHECK(read_str(p, A, 1) == std::string(1, '\0'));
+  CHECK(read_str(p, A + P, 1) == std::string(1, '\0'));
+  CHECK(read_str(*c, A, 1) == "c");
+  CHECK(read_str(*c, A + P, 1) == "y");  // the anon the child still refers to lives on
+  CHECK(m->stats().anons < anons + 2);
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("madvise free of an anon lent to the kernel frees it for the owner; the borrower keeps the page",
+          "[fidelity][madvise][loan]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, P, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "lent");
+  auto h = m->loan(*p, A, P, LoanTo::kKernel);
+  REQUIRE(h.ok());
+  REQUIRE_OK(p->madvise(A, P, Madvise::kFree));
+  CHECK(read_str(p, A, 4) == std::string(4, '\0'));
+  CHECK(kread(*m, *h, 0, 4) == "lent");
+  CHECK_INVARIANTS(*m);
+  REQUIRE_OK(m->unloan(*h));
+  CHECK(m->stats().loanedpages == 0);
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("madvise free of wired memory is EBUSY; holes are EFAULT", "[fidelity][madvise][errors]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->mmap(A + 3 * P, P, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "w");
+  REQUIRE_OK(p->mlock(A, P));
+  CHECK(err_of(p->madvise(A, P, Madvise::kFree)) == EBUSY);
+  CHECK(read_str(p, A, 1) == "w");
+  REQUIRE_OK(p->madvise(A, P, Madvise::kDontNeed));  // deactivating wired memory is fine
+  CHECK(err_of(p->madvise(A, 4 * P, Madvise::kDontNeed)) == EFAULT);
+  CHECK(err_of(p->madvise(A + 2 * P, P, Madvise::kFree)) == EFAULT);
+  CHECK(err_of(p->madvise(A + 2 * P, 2 * P, Madvise::kDontNeed)) == EFAULT);
+  // The other advice values do not look for holes (uvm_map_advice).
+  REQUIRE_OK(p->madvise(A, 4 * P, Madvise::kRandom));
+  REQUIRE_OK(p->madvise(A, 4 * P, Madvise::kWillNeed));
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("madvise free of shared anonymous memory frees it when one mapping refers to it",
+          "[fidelity][madvise][shared]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kShared).ok());
+  write_str(p, A, "s");
+  REQUIRE_OK(p->madvise(A, 2 * P, Madvise::kFree));
+  CHECK(read_str(p, A, 1) == std::string(1, '\0'));
+  write_str(p, A, "t");
+  auto c = p->fork("c");  // shared: now two mappings refer to it
+  REQUIRE(c.ok());
+  REQUIRE_OK(p->madvise(A, 2 * P, Madvise::kFree));
+  CHECK(read_str(p, A, 1) == "t");  // only deactivated
+  CHECK(read_str(*c, A, 1) == "t");
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("madvise dontneed deactivates and writes dirty file pages back", "[fidelity][madvise][files]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", P, 'a'));
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap_file(A, P, RW, Sharing::kShared, "f", 0).ok());
+  write_str(p, A, "D");
+  REQUIRE_OK(p->madvise(A, P, Madvise::kDontNeed));
+  auto f = m->read_file("f", 0, 1);
+  REQUIRE(f.ok());
+  CHECK((*f)[0] == 'D');
+  CHECK(read_str(p, A, 1) == "D");
   CHECK_INVARIANTS(*m);
 }

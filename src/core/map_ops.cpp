@@ -55,7 +55,6 @@ int uvm_map_inherit(VmMap& map, vaddr_t start, vaddr_t end, Inherit inherit) {
 }
 
 int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice) {
-  Uvm& uvm = map.uvm();
   switch (advice) {
     case Madvise::kNormal:
     case Madvise::kRandom:
@@ -69,39 +68,79 @@ int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice) {
     case Madvise::kWillNeed:
       return 0;  // a hint only: pages come in at the next fault
     case Madvise::kDontNeed:
+      // The pages are not needed soon: deactivate them, data kept (file
+      // pages are cleaned first, as NetBSD's pgo_put does for PGO_CLEANIT).
+      return uvm_map_clean(map, start, end, PGO_DEACTIVATE);
     case Madvise::kFree:
-      break;
+      // The contents are not needed at all (sys_madvise: PGO_FREE).
+      return uvm_map_clean(map, start, end, PGO_FREE);
   }
-  // dontneed: the pages are not needed soon: deactivate them (data kept).
-  // free: the contents are not needed at all: private anons referenced only
-  // here are freed (the range reads as zeros afterwards); shared memory and
-  // anons shared with other processes are only deactivated.
+  return EINVAL;
+}
+
+// uvm_map_clean, as NetBSD's: see map_ops.h for the rules.
+int uvm_map_clean(VmMap& map, vaddr_t start, vaddr_t end, int flags) {
+  Uvm& uvm = map.uvm();
+  MapEntry* first = map.lookup(start);
+  if (!first) return EFAULT;
+  // First pass: wiring and holes. NetBSD's loop tests the wiring of the
+  // entry holding `start` only (VM_MAPENT_ISWIRED(entry), not of each
+  // entry it walks), and before any hole; followed as is.
+  if ((flags & PGO_FREE) && first->wired()) return EBUSY;
+  for (MapEntry* e = first; e->start < end; e = map.next(e)) {
+    if (end <= e->end) break;
+    const MapEntry* n = map.next(e);
+    if (!n || n->start != e->end) return EFAULT;
+  }
+
   Pmap& pmap = map.pmap();
-  for (MapEntry* e = map.lookup_or_next(start); e && e->start < end; e = map.next(e)) {
-    const vaddr_t s = std::max(start, e->start), t = std::min(end, e->end);
-    if (e->wired_count > 0) continue;  // wired memory stays
-    for (vaddr_t va = s; va < t; va += kPageSize) {
-      Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
-      if (an) {
-        if (advice == Madvise::kFree && an->an_ref == 1 && !e->needs_copy() &&
-            (!uvm.pm->anon_page(an) || uvm.pm->anon_page(an)->loan_count == 0)) {
-          pmap.remove(va, va + kPageSize);
-          amap_unadd(&e->aref, va - e->start);
-          uvm_anon_dropref(uvm, an);
-          continue;
-        }
-        if (Page* pg = uvm.pm->anon_page(an); pg && pg->loan_count == 0 && !(pg->flags & PG_BUSY)) {
+  int error = 0;
+  for (MapEntry* e = first; e && start < end; e = map.next(e)) {
+    const vaddr_t stop = std::min(end, e->end);
+    Amap* amap = e->aref.ar_amap;
+    if (amap && (flags & (PGO_DEACTIVATE | PGO_FREE))) {
+      // The anon layer. Freeing is only for an amap that this entry alone
+      // refers to (am_ref == 1; after a fork or a clip it is deactivated
+      // instead), whatever needs-copy says; an anon shared with another amap
+      // just loses this reference. Paged-out anons and busy pages are left
+      // alone; a page lent to the kernel is freed for its owner, the
+      // borrower keeps it (uvm_anfree).
+      const bool free_anons = (flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE)) == PGO_FREE &&
+                              amap->am_ref == 1;
+      for (vaddr_t va = start; va < stop; va += kPageSize) {
+        Anon* an = amap_lookup(&e->aref, va - e->start);
+        if (!an) continue;
+        Page* pg = uvm.pm->anon_page(an);
+        if (!pg || (pg->flags & PG_BUSY)) continue;
+        if (!free_anons) {
+          if (pg->loan_count != 0 || pg->wire_count != 0) continue;  // on no paging queue
           Pmap::clear_referenced(pg);
           uvm.pm->deactivate(pg);
+          continue;
         }
-      } else if (e->object) {
-        const voff_t off = e->offset + (va - e->start);
-        e->object->put(off, off + kPageSize, PGO_DEACTIVATE);
+        if (pg->wire_count != 0) continue;
+        // NetBSD leaves this process's mapping of the slot in place when the
+        // anon lives on (another amap refers to it); uvmsim removes it, so
+        // that the process sees what its amap says (docs/design.md).
+        pmap.remove(va, va + kPageSize);
+        amap_unadd(&e->aref, va - e->start);
+        uvm_anon_dropref(uvm, an);
       }
     }
+    if (e->object) {
+      // The object layer: uvm_map_clean passes PGO_CLEANIT with every
+      // request, so file pages are written back before they are dropped or
+      // deactivated. Shared anonymous memory is an aobj here, where NetBSD
+      // has an amap: it gets the request as the amap would (Aobj::flush).
+      const voff_t uoff = e->offset + (start - e->start);
+      const int oflags = dynamic_cast<Aobj*>(e->object) ? flags : flags | PGO_CLEANIT;
+      const int err = e->object->flush(uoff, uoff + (stop - start), oflags);
+      if (err != 0 && error == 0) error = err;
+    }
+    start = stop;
   }
   pmap.update();
-  return 0;
+  return error;
 }
 
 // uvm_map_pageable, with NetBSD's errors: the range must begin inside an

@@ -115,3 +115,44 @@ check
                 "p mlock 0x30020000 4096 = error EAGAIN\n"
                 "check ok\n");
 }
+
+TEST_CASE("scenario: madvise free and dontneed as uvm_map_clean does them", "[fidelity][cli]") {
+  expect_output(R"(spawn p
+p mmap 0x10000000 0x2000 rw private anon
+p write 0x10000000 "x"
+p fork c
+p madvise 0x10000000 0x2000 free
+p read 0x10000000 1
+c write 0x10000000 "c"
+p madvise 0x10000000 0x2000 free
+p read 0x10000000 1
+c read 0x10000000 1
+p mlock 0x10000000 0x1000
+p madvise 0x10000000 0x1000 free
+p madvise 0x10000000 0x4000 dontneed
+p madvise 0x10008000 0x1000 free
+p madvise 0x10000000 0x4000 random
+p mmap 0x20000000 0x1000 rw shared anon
+p write 0x20000000 "s"
+p madvise 0x20000000 0x1000 free
+p read 0x20000000 1
+p mmap 0x30000000 0x1000 rw private anon
+p write 0x30000000 "lent"
+loan k p 0x30000000 0x1000 kernel
+p madvise 0x30000000 0x1000 free
+p read 0x30000000 4
+kread k 0 4
+unloan k
+check
+)",
+                "p read 0x10000000 1 = 78\n"
+                "p read 0x10000000 1 = 00\n"
+                "c read 0x10000000 1 = 63\n"
+                "p madvise 0x10000000 4096 = error EBUSY\n"
+                "p madvise 0x10000000 16384 = error EFAULT\n"
+                "p madvise 0x10008000 4096 = error EFAULT\n"
+                "p read 0x20000000 1 = 00\n"
+                "p read 0x30000000 4 = 00000000\n"
+                "kread k 0 4 = 6c656e74\n"
+                "check ok\n");
+}
