@@ -156,3 +156,33 @@ check
                 "kread k 0 4 = 6c656e74\n"
                 "check ok\n");
 }
+
+TEST_CASE("scenario: msync of anonymous memory never fails, and length 0 means the whole entry",
+          "[fidelity][cli]") {
+  expect_output(R"(machine mem=16M swap=0
+file f 16384 fill=0x61
+spawn p
+p mmap 0x10000000 0x2000 rw shared anon
+p mmap 0x10002000 0x2000 rw private anon
+p write 0x10000000 "s"
+p write 0x10002000 "p"
+p msync 0x10000000 0x4000 sync
+p msync 0x10000000 0x4000 async
+p msync 0x10000000 0x4000 invalidate
+p read 0x10000000 1
+p read 0x10002000 1
+p mmap 0x20000000 0x4000 rw shared file f 0
+p write 0x20003000 "end"
+p msync 0x20001000 0 sync
+fileread f 12288 3
+p msync 0x28000000 0 sync
+p msync 0x20000000 0x8000 sync
+check
+)",
+                "p read 0x10000000 1 = 73\n"
+                "p read 0x10002000 1 = 70\n"
+                "fileread f 12288 3 = 656e64\n"
+                "p msync 0x28000000 0 = error EINVAL\n"
+                "p msync 0x20000000 32768 = error ENOMEM\n"
+                "check ok\n");
+}
