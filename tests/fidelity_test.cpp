@@ -359,3 +359,39 @@ TEST_CASE("msync invalidate checks the wiring of the entry holding the address",
   CHECK((*f)[0] == 'W');
   CHECK_INVARIANTS(*m);
 }
+
+// ---- loan errors (uvm_loan: ENOENT for a hole, EINVAL for what cannot be lent)
+
+TEST_CASE("loan errors are uvm_loan's: ENOENT for a hole, EINVAL for a wired page or a page past end of file",
+          "[fidelity][loan][errors]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", P, 'a'));
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->mmap_file(A + 4 * P, 2 * P, RW, Sharing::kShared, "f", 0).ok());
+  write_str(p, A, "x");
+  CHECK(err_of(m->loan(*p, A + 2 * P, P, LoanTo::kKernel).status()) == ENOENT);
+  CHECK(err_of(m->loan(*p, A + P, 2 * P, LoanTo::kAnon).status()) == ENOENT);
+  REQUIRE_OK(p->mlock(A, P));
+  CHECK(err_of(m->loan(*p, A, P, LoanTo::kKernel).status()) == EINVAL);
+  CHECK(err_of(m->loan(*p, A, P, LoanTo::kAnon).status()) == EINVAL);
+  CHECK(err_of(m->loan(*p, A + 4 * P, 2 * P, LoanTo::kKernel).status()) == EINVAL);  // past EOF
+  CHECK(m->stats().loanedpages == 0);
+  CHECK(m->loans_outstanding() == 0);
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("loans do not check protection: PROT_NONE memory can be lent", "[fidelity][loan]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, P, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "hidden");
+  REQUIRE_OK(p->mprotect(A, P, kProtNone));
+  auto h = m->loan(*p, A, P, LoanTo::kKernel);
+  INFO(h.status().ToString());
+  REQUIRE(h.ok());
+  CHECK(kread(*m, *h, 0, 6) == "hidden");
+  CHECK(read_outcome(p, A, 1) == Outcome::kSigsegv);  // the owner still cannot read it
+  REQUIRE_OK(m->unloan(*h));
+  CHECK_INVARIANTS(*m);
+}

@@ -186,3 +186,31 @@ check
                 "p msync 0x20000000 32768 = error ENOMEM\n"
                 "check ok\n");
 }
+
+TEST_CASE("scenario: loan errors are uvm_loan's, and protection is not checked", "[fidelity][cli]") {
+  expect_output(R"(file f 4096 fill=0x61
+spawn p
+p mmap 0x10000000 0x2000 rw private anon
+p write 0x10000000 "x"
+p write 0x10001000 "h"
+loan a p 0x10002000 0x1000 kernel
+loan a2 p 0x10001000 0x2000 anon
+p mlock 0x10000000 0x1000
+loan b p 0x10000000 0x1000 kernel
+p mmap 0x20000000 0x2000 rw shared file f 0
+loan c p 0x20000000 0x2000 kernel
+p mprotect 0x10001000 0x1000 none
+loan d p 0x10001000 0x1000 kernel
+kread d 0 1
+p read 0x10001000 1
+unloan d
+check
+)",
+                "loan a = error ENOENT\n"
+                "loan a2 = error ENOENT\n"
+                "loan b = error EINVAL\n"
+                "loan c = error EINVAL\n"
+                "kread d 0 1 = 68\n"
+                "p read 0x10001000 1 = SIGSEGV\n"
+                "check ok\n");
+}
