@@ -395,3 +395,28 @@ TEST_CASE("loans do not check protection: PROT_NONE memory can be lent", "[fidel
   REQUIRE_OK(m->unloan(*h));
   CHECK_INVARIANTS(*m);
 }
+
+// ---- truncation inside a lent page (UBC write -> uvm_loanbreak)
+
+TEST_CASE("truncating inside a lent page breaks the loan: the borrower keeps the bytes",
+          "[fidelity][loan][truncate]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", 2 * P, 'a'));
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap_file(A, 2 * P, RW, Sharing::kShared, "f", 0).ok());
+  write_str(p, A + 100, "kept");
+  auto k = m->loan(*p, A, P, LoanTo::kKernel);
+  auto a = m->loan(*p, A, P, LoanTo::kAnon);
+  REQUIRE(k.ok());
+  REQUIRE(a.ok());
+  const auto breaks = m->stats().loan_break_obj;
+  REQUIRE_OK(m->truncate_file("f", 50));
+  CHECK(m->stats().loan_break_obj == breaks + 1);
+  CHECK(kread(*m, *k, 100, 4) == "kept");
+  CHECK(kread(*m, *a, 100, 4) == "kept");
+  CHECK(read_str(p, A + 49, 2) == std::string("a\0", 2));  // the file's own copy is cut
+  CHECK_INVARIANTS(*m);
+  REQUIRE_OK(m->unloan(*k));
+  REQUIRE_OK(m->unloan(*a));
+  CHECK_INVARIANTS(*m);
+}

@@ -214,3 +214,28 @@ check
                 "p read 0x10001000 1 = SIGSEGV\n"
                 "check ok\n");
 }
+
+TEST_CASE("scenario: truncating inside a lent page leaves the borrower its bytes", "[fidelity][cli]") {
+  expect_output(R"(file f 8192 fill=0x61
+spawn p
+p mmap 0x10000000 0x2000 rw shared file f 0
+p write 0x10000064 "kept"
+loan k p 0x10000000 0x1000 kernel
+loan a p 0x10000000 0x1000 anon
+truncate f 50
+kread k 100 4
+kread a 100 4
+p read 0x10000031 2
+p read 0x10000064 4
+check
+unloan k
+unloan a
+check
+)",
+                "kread k 100 4 = 6b657074\n"
+                "kread a 100 4 = 6b657074\n"
+                "p read 0x10000031 2 = 6100\n"
+                "p read 0x10000064 4 = 00000000\n"
+                "check ok\n"
+                "check ok\n");
+}
