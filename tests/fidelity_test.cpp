@@ -420,3 +420,31 @@ TEST_CASE("truncating inside a lent page breaks the loan: the borrower keeps the
   REQUIRE_OK(m->unloan(*a));
   CHECK_INVARIANTS(*m);
 }
+
+// ---- kread of a lent page that cannot be brought back
+
+TEST_CASE("loan_read reports a lent page that cannot be paged back in as ENOMEM", "[fidelity][loan][kread]") {
+  auto m = make_machine(64 * P, true, 64 * P);
+  Uvm& uvm = m->uvm();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, P, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "lent");
+  Page* pg = mapped_page(p, A);
+  REQUIRE(pg);
+  auto h = m->loan(*p, A, P, LoanTo::kAnon);  // A->A: the borrower shares the anon
+  REQUIRE(h.ok());
+  REQUIRE_OK(p->munmap(A, P));  // the borrower's is the only reference left
+  REQUIRE(uvm.pagedaemon->evict(uvm.pm->index(pg)));  // out to swap
+  // Every free frame taken (held outside the VM, like a driver's): paging
+  // the lent page back in finds none, and nothing is left to page out.
+  std::vector<Page*> held;
+  while (Page* f = uvm.pm->alloc(false)) held.push_back(f);
+  auto r = m->loan_read(*h, 0, 4);
+  REQUIRE_FALSE(r.ok());
+  CHECK(errno_of(r.status()) == ENOMEM);
+  CHECK(errno_of(m->loan_read(*h, P, 1).status()) == EINVAL);  // beyond the loan: misuse
+  for (Page* f : held) uvm.pm->free(f);
+  CHECK(kread(*m, *h, 0, 4) == "lent");  // nothing was lost
+  REQUIRE_OK(m->unloan(*h));
+  CHECK_INVARIANTS(*m);
+}

@@ -86,6 +86,9 @@ class Machine {
   // page is lent 65535 times already. Protection is not checked.
   StatusOr<LoanHandle> loan(Process& p, vaddr_t addr, vsize_t len, LoanTo to);
   // The borrower's view: bytes [offset, offset+len) of the loaned range.
+  // Errors: ENOENT for an unknown loan, EINVAL for bytes beyond the loan
+  // (misuse); ENOMEM or EIO when a lent page that was paged out cannot be
+  // brought back (memory and swap full, an I/O error): a simulated failure.
   StatusOr<std::vector<std::uint8_t>> loan_read(LoanHandle loan, std::uint64_t offset,
                                                 std::uint64_t len);
   Status unloan(LoanHandle loan);

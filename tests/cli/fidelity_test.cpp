@@ -239,3 +239,28 @@ check
                 "check ok\n"
                 "check ok\n");
 }
+
+TEST_CASE("scenario: a kread that cannot bring its lent page back prints an error line and the run goes on",
+          "[fidelity][cli]") {
+  // 32 frames: h's 32 pages lent to the kernel pin every frame, after the
+  // page daemon sent the anon lent to `l` to swap; bringing it back finds no
+  // frame and nothing left to page out.
+  expect_output(R"(machine mem=128K swap=256K
+spawn p
+p mmap 0x10000000 0x1000 rw private anon
+p write 0x10000000 "lent"
+loan l p 0x10000000 0x1000 anon
+p munmap 0x10000000 0x1000
+spawn h
+h mmap 0x20000000 0x20000 rw private anon
+h fill 0x20000000 0x20000 1
+loan k h 0x20000000 0x20000 kernel
+kread l 0 4
+unloan k
+kread l 0 4
+check
+)",
+                "kread l 0 4 = error ENOMEM\n"
+                "kread l 0 4 = 6c656e74\n"
+                "check ok\n");
+}
