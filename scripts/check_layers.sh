@@ -6,7 +6,8 @@
 #   src/kvm         includes core only (the pmap and trap interfaces)
 #   src/sys         Machine, Process, system calls: includes core, pagers, kvm
 #   src/cli         the command: the public API (and its own files)
-# Prints every offending line and exits 1 if there is one.
+# Also: no dynamic_cast to a pager type, no fault-handler function over 80
+# lines. Prints every offending line and exits 1 if there is one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bad=0
@@ -28,6 +29,11 @@ check src/sys cli
 # Core asks a pager through its operations, never by its type.
 if grep -rnE 'dynamic_cast<[[:space:]]*(const[[:space:]]+)?(Aobj|Vnode)\b' src; then
   echo "layering: core must use pager operations, not dynamic_cast to a pager type" >&2
+  bad=1
+fi
+# The fault handler reads top to bottom: no function in it over 80 lines.
+if ! awk -v max=80 -f scripts/function_lengths.awk src/core/fault*.cpp; then
+  echo "layering: split the fault handler functions above (80 lines at most)" >&2
   bad=1
 fi
 [ $bad -eq 0 ] && echo "layering ok"

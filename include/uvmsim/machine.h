@@ -80,10 +80,15 @@ class Machine {
   // Loan the pages of p's [addr, addr+len) (addr page-aligned, len rounded
   // up). Per page, in the seed's order: the amap's anon, else the object's
   // page (fetched through the pager), else the shared zero page. Errors (and
-  // every page already loaned is returned): EFAULT for a hole or a page
-  // without read permission, EBUSY for a wired page, ENOMEM.
+  // every page already loaned is returned), as NetBSD's uvm_loan gives them:
+  // ENOENT for a hole; EINVAL for a page that cannot be lent (wired, a file
+  // page wholly past end of file, no memory to bring it in); EBUSY when a
+  // page is lent 65535 times already. Protection is not checked.
   StatusOr<LoanHandle> loan(Process& p, vaddr_t addr, vsize_t len, LoanTo to);
   // The borrower's view: bytes [offset, offset+len) of the loaned range.
+  // Errors: ENOENT for an unknown loan, EINVAL for bytes beyond the loan
+  // (misuse); ENOMEM or EIO when a lent page that was paged out cannot be
+  // brought back (memory and swap full, an I/O error): a simulated failure.
   StatusOr<std::vector<std::uint8_t>> loan_read(LoanHandle loan, std::uint64_t offset,
                                                 std::uint64_t len);
   Status unloan(LoanHandle loan);

@@ -30,6 +30,12 @@ struct FaultCtx {
   bool write;                  // the access is a store
   bool wire_fault;             // uvm_fault_wire: wire what is mapped
   bool wired = false;          // the mapping is entered wired
+  // Resolve copy-on-write and loans now. A normal fault does so for a
+  // write. A wiring fault does so when the entry's *maximum* protection
+  // allows writing, as NetBSD's UVM_FAULT_MAXPROT wiring does, whatever the
+  // current protection: a later mprotect to writable then never needs a
+  // fault on wired memory. (`write` stays the access that dirties the page.)
+  bool cow_now = false;
   MapEntry* entry = nullptr;
   Prot enter_prot = kProtNone;  // the most the mapping may get
   Aref* aref = nullptr;         // the entry's amap reference, or null
@@ -59,10 +65,11 @@ FaultResult uvm_fault_check(FaultCtx& f, Access access) {
   if (!e || (e->protection & need) != need) return FaultResult::kSegv;
   f.enter_prot = e->protection;
   f.wired = f.wire_fault || e->wired_count > 0;
+  f.cow_now = f.wire_fault ? (e->max_protection & kProtWrite) != 0 : f.write;
   // Needs-copy: get a private amap before writing, or before the first
   // zero-fill of anonymous memory (there is nothing else to read from).
   if (e->needs_copy()) {
-    if (f.write || !e->object) {
+    if (f.cow_now || !e->object) {
       if (!amap_copy(f.map, e, 0, f.va, f.va + 1)) return FaultResult::kNoMem;
       f.uvm.cnt.fltamcopy++;
       e = f.map.lookup(f.va);  // chunking may have clipped the entry
@@ -119,7 +126,7 @@ Fault uvm_fault_upper(FaultCtx& f, Anon* anon) {
     c = FaultCase::kAnonPagein;
   }
   Page* pg = uvm.pm->anon_page(anon);
-  if (f.write && anon->an_ref > 1) {
+  if (f.cow_now && anon->an_ref > 1) {
     // 1B: the new anon replaces the old one in this amap; the old one keeps
     // its other references. This pmap may still map the old page
     // (read-only): enter replaces it.
@@ -130,7 +137,7 @@ Fault uvm_fault_upper(FaultCtx& f, Anon* anon) {
     uvm.cnt.flt_acow++;
     return uvm_fault_enter(f, uvm.pm->anon_page(nanon), f.enter_prot, FaultCase::kAnonCow);
   }
-  if (f.write && pg->loan_count > 0) {
+  if (f.cow_now && pg->loan_count > 0) {
     if (uvm_loanbreak_anon(uvm, anon) != 0) return failed(f, FaultResult::kNoMem);
     pg = uvm.pm->anon_page(anon);
     c = FaultCase::kAnonLoanBreak;
@@ -154,9 +161,9 @@ Fault uvm_fault_lower(FaultCtx& f) {
     if (int err = f.uobj->get(e->offset + (f.va - e->start), &uobjpage, 0); err != 0)
       return failed(f, from_errno(err));
   }
-  if (f.uobj && !(f.write && e->cow())) {
+  if (f.uobj && !(f.cow_now && e->cow())) {
     FaultCase c = FaultCase::kObject;
-    if (f.write && uobjpage->loan_count > 0) {
+    if (f.cow_now && uobjpage->loan_count > 0) {
       uobjpage = uvm_loanbreak(uvm, uobjpage);
       if (!uobjpage) return failed(f, FaultResult::kNoMem);
       c = FaultCase::kObjLoanBreak;
@@ -172,6 +179,13 @@ Fault uvm_fault_lower(FaultCtx& f) {
   if (!nanon) return failed(f, FaultResult::kNoMem);
   if (uobjpage) uvm.cnt.flt_prcopy++;
   else uvm.cnt.flt_przero++;
+  // Promoting into a shared amap (minherit share of a private mapping): the
+  // other sharers may map the object's page at this slot too, and from now
+  // on they must see the new anon. Remove the object page from every pmap
+  // (uvm_fault_lower_promote does the same) so that their next access
+  // faults and finds the anon; wired mappings take their wiring with them
+  // (uvm_pageunmap) and are wired again at that fault.
+  if (uobjpage && (f.aref->ar_amap->am_flags & AMAP_SHARED)) uvm_pageunmap(*uvm.pm, uobjpage);
   amap_add(f.aref, f.va - e->start, nanon, false);
   return uvm_fault_enter(f, uvm.pm->anon_page(nanon), f.enter_prot,
                          uobjpage ? FaultCase::kPromoteCopy : FaultCase::kZeroFill);

@@ -19,6 +19,11 @@ namespace uvmsim {
 
 namespace {
 
+// A page's 16-bit loan_count is at its limit: the model's own limit (NetBSD's
+// counter would wrap), reported by uvm_loan as EBUSY. An internal code, so
+// that uvm_loan can tell it from the failures NetBSD reports as EINVAL.
+constexpr int kLoanLimit = EOVERFLOW;
+
 // The owner of the shared zero page: never pages it out, never frees it.
 class LoanZeroObject final : public UvmObject {
  public:
@@ -53,7 +58,8 @@ int loan_anon(Uvm& uvm, Anon* anon, LoanTo to, LoanRecord* rec) {
     if (int err = uvm_anon_pagein(uvm, anon); err != 0) return err;
   }
   Page* pg = uvm.pm->anon_page(anon);
-  if (pg->wire_count > 0 || pg->loan_count == kMaxPageCount) return EBUSY;
+  if (pg->wire_count > 0) return EBUSY;
+  if (pg->loan_count == kMaxPageCount) return kLoanLimit;
   loan_protect(pg);
   pg->loan_count++;
   uvm.pm->activate(pg);
@@ -68,7 +74,8 @@ int loan_uobj(Uvm& uvm, UvmObject* uobj, voff_t off, LoanTo to, LoanRecord* rec)
   if (err == ENOMEM) return ENOMEM;
   if (err != 0) return EFAULT;
   if (to == LoanTo::kKernel) {  // O->K
-    if (pg->wire_count > 0 || pg->loan_count == kMaxPageCount) return EBUSY;
+    if (pg->wire_count > 0) return EBUSY;
+    if (pg->loan_count == kMaxPageCount) return kLoanLimit;
     loan_protect(pg);
     pg->loan_count++;
     uvm.pm->activate(pg);
@@ -83,7 +90,8 @@ int loan_uobj(Uvm& uvm, UvmObject* uobj, voff_t off, LoanTo to, LoanRecord* rec)
     uvm.cnt.loan_oa++;
     return 0;
   }
-  if (pg->wire_count > 0 || pg->loan_count == kMaxPageCount) return EBUSY;
+  if (pg->wire_count > 0) return EBUSY;
+  if (pg->loan_count == kMaxPageCount) return kLoanLimit;
   Anon* anon = uvm_analloc(uvm);
   uvm.pm->set_anon_page(anon, pg);
   pg->set_uanon(anon);  // without PG_ANON: the object still owns it
@@ -99,7 +107,7 @@ int loan_zero(Uvm& uvm, LoanTo to, LoanRecord* rec) {
   Page* pg = uvm_loanzero_page(uvm);
   if (!pg) return ENOMEM;
   if (to == LoanTo::kKernel) {
-    if (pg->loan_count == kMaxPageCount) return EBUSY;  // 16-bit, as NetBSD's
+    if (pg->loan_count == kMaxPageCount) return kLoanLimit;  // 16-bit, as NetBSD's
     pg->loan_count++;
     rec->pages.push_back(pg);
     uvm.cnt.loan_zk++;
@@ -109,7 +117,7 @@ int loan_zero(Uvm& uvm, LoanTo to, LoanRecord* rec) {
     anon->an_ref++;
     rec->anons.push_back(anon);
   } else {
-    if (pg->loan_count == kMaxPageCount) return EBUSY;
+    if (pg->loan_count == kMaxPageCount) return kLoanLimit;
     Anon* a = uvm_analloc(uvm);
     uvm.pm->set_anon_page(a, pg);
     pg->set_uanon(a);
@@ -124,7 +132,8 @@ int loan_zero(Uvm& uvm, LoanTo to, LoanRecord* rec) {
 
 int uvm_loan_obj_to_anon(Uvm& uvm, UvmObject* uobj, voff_t off, Anon** out) {
   LoanRecord rec;
-  if (int err = loan_uobj(uvm, uobj, off, LoanTo::kAnon, &rec); err != 0) return err;
+  if (int err = loan_uobj(uvm, uobj, off, LoanTo::kAnon, &rec); err != 0)
+    return err == kLoanLimit ? EBUSY : err;
   *out = rec.anons.front();
   return 0;
 }
@@ -147,15 +156,20 @@ int uvm_loan(VmMap& map, vaddr_t start, vsize_t len, LoanTo to, LoanRecord* out)
   int error = 0;
   for (vaddr_t va = start; va < start + len && error == 0; va += kPageSize) {
     MapEntry* e = map.lookup(va);
-    if (!e || !(e->protection & kProtRead)) {
-      error = EFAULT;  // a hole, or memory the owner cannot read itself
+    if (!e) {
+      error = ENOENT;  // a hole (uvm_loan: the lookup failed)
       break;
     }
+    // No protection check: NetBSD's uvm_loan lends whatever the map holds,
+    // also memory its owner has made inaccessible (PROT_NONE).
     // The seed's order: the anon layer, then the object, then zeros.
     Anon* anon = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
     if (anon) error = loan_anon(uvm, anon, to, &rec);
     else if (e->object) error = loan_uobj(uvm, e->object, e->offset + (va - e->start), to, &rec);
     else error = loan_zero(uvm, to, &rec);
+    // uvm_loanentry's failures (a wired page, a file page past end of file,
+    // a pager error, no memory) all reach uvm_loan's caller as EINVAL.
+    if (error != 0) error = error == kLoanLimit ? EBUSY : EINVAL;
   }
   map.pmap().update();
   if (error) {

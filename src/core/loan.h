@@ -32,7 +32,10 @@ struct LoanRecord {
   std::vector<Anon*> anons;  // kAnon
 };
 
-// uvm_loan: loan [start, start+len) of map. errno result; on failure every
+// uvm_loan: loan [start, start+len) of map. errno result, NetBSD's: ENOENT
+// for a hole, EINVAL for a page that cannot be lent (wired, past end of
+// file, pager error, no memory); EBUSY when a page's 16-bit loan_count is
+// full (the model's limit). Protection is not checked. On failure every
 // page loaned so far is returned (rolled back) and *out is empty.
 int uvm_loan(VmMap& map, vaddr_t start, vsize_t len, LoanTo to, LoanRecord* out);
 // uvm_unloan: return every page or anon of the record.

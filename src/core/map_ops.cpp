@@ -13,6 +13,7 @@
 #include "core/vm_map.h"
 #include "core/loan.h"
 
+#include <vector>
 
 namespace uvmsim {
 
@@ -53,7 +54,6 @@ int uvm_map_inherit(VmMap& map, vaddr_t start, vaddr_t end, Inherit inherit) {
 }
 
 int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice) {
-  Uvm& uvm = map.uvm();
   switch (advice) {
     case Madvise::kNormal:
     case Madvise::kRandom:
@@ -67,46 +67,103 @@ int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice) {
     case Madvise::kWillNeed:
       return 0;  // a hint only: pages come in at the next fault
     case Madvise::kDontNeed:
+      // The pages are not needed soon: deactivate them, data kept (file
+      // pages are cleaned first, as NetBSD's pgo_put does for PGO_CLEANIT).
+      return uvm_map_clean(map, start, end, PGO_DEACTIVATE);
     case Madvise::kFree:
-      break;
+      // The contents are not needed at all (sys_madvise: PGO_FREE).
+      return uvm_map_clean(map, start, end, PGO_FREE);
   }
-  // dontneed: the pages are not needed soon: deactivate them (data kept).
-  // free: the contents are not needed at all: private anons referenced only
-  // here are freed (the range reads as zeros afterwards); shared memory and
-  // anons shared with other processes are only deactivated.
-  Pmap& pmap = map.pmap();
-  for (MapEntry* e = map.lookup_or_next(start); e && e->start < end; e = map.next(e)) {
-    const vaddr_t s = std::max(start, e->start), t = std::min(end, e->end);
-    if (e->wired_count > 0) continue;  // wired memory stays
-    for (vaddr_t va = s; va < t; va += kPageSize) {
-      Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
-      if (an) {
-        if (advice == Madvise::kFree && an->an_ref == 1 && !e->needs_copy() &&
-            (!uvm.pm->anon_page(an) || uvm.pm->anon_page(an)->loan_count == 0)) {
-          pmap.remove(va, va + kPageSize);
-          amap_unadd(&e->aref, va - e->start);
-          uvm_anon_dropref(uvm, an);
-          continue;
-        }
-        if (Page* pg = uvm.pm->anon_page(an); pg && pg->loan_count == 0 && !(pg->flags & PG_BUSY)) {
-          Pmap::clear_referenced(pg);
-          uvm.pm->deactivate(pg);
-        }
-      } else if (e->object) {
-        const voff_t off = e->offset + (va - e->start);
-        e->object->put(off, off + kPageSize, PGO_DEACTIVATE);
-      }
-    }
-  }
-  pmap.update();
-  return 0;
+  return EINVAL;
 }
 
+// uvm_map_clean, as NetBSD's: see map_ops.h for the rules.
+int uvm_map_clean(VmMap& map, vaddr_t start, vaddr_t end, int flags) {
+  Uvm& uvm = map.uvm();
+  MapEntry* first = map.lookup(start);
+  if (!first) return EFAULT;
+  // First pass: wiring and holes. NetBSD's loop tests the wiring of the
+  // entry holding `start` only (VM_MAPENT_ISWIRED(entry), not of each
+  // entry it walks), and before any hole; followed as is.
+  if ((flags & PGO_FREE) && first->wired()) return EBUSY;
+  for (MapEntry* e = first; e->start < end; e = map.next(e)) {
+    if (end <= e->end) break;
+    const MapEntry* n = map.next(e);
+    if (!n || n->start != e->end) return EFAULT;
+  }
+
+  Pmap& pmap = map.pmap();
+  int error = 0;
+  for (MapEntry* e = first; e && start < end; e = map.next(e)) {
+    const vaddr_t stop = std::min(end, e->end);
+    Amap* amap = e->aref.ar_amap;
+    if (amap && (flags & (PGO_DEACTIVATE | PGO_FREE))) {
+      // The anon layer. Freeing is only for an amap that this entry alone
+      // refers to (am_ref == 1; after a fork or a clip it is deactivated
+      // instead), whatever needs-copy says; an anon shared with another amap
+      // just loses this reference. Paged-out anons and busy pages are left
+      // alone; a page lent to the kernel is freed for its owner, the
+      // borrower keeps it (uvm_anfree).
+      const bool free_anons = (flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE)) == PGO_FREE &&
+                              amap->am_ref == 1;
+      for (vaddr_t va = start; va < stop; va += kPageSize) {
+        Anon* an = amap_lookup(&e->aref, va - e->start);
+        if (!an) continue;
+        Page* pg = uvm.pm->anon_page(an);
+        if (!pg || (pg->flags & PG_BUSY)) continue;
+        if (!free_anons) {
+          if (pg->loan_count != 0 || pg->wire_count != 0) continue;  // on no paging queue
+          Pmap::clear_referenced(pg);
+          uvm.pm->deactivate(pg);
+          continue;
+        }
+        if (pg->wire_count != 0) continue;
+        // NetBSD leaves this process's mapping of the slot in place when the
+        // anon lives on (another amap refers to it); uvmsim removes it, so
+        // that the process sees what its amap says (docs/design.md).
+        pmap.remove(va, va + kPageSize);
+        amap_unadd(&e->aref, va - e->start);
+        uvm_anon_dropref(uvm, an);
+      }
+    }
+    if (e->object) {
+      // The object layer: uvm_map_clean passes PGO_CLEANIT with every
+      // request, so file pages are written back before they are dropped or
+      // deactivated. Shared anonymous memory is an aobj here, where NetBSD
+      // has an amap: it gets the request as the amap would (Aobj::flush).
+      const voff_t uoff = e->offset + (start - e->start);
+      const int oflags = e->object->anonymous() ? flags : flags | PGO_CLEANIT;
+      const int err = e->object->flush(uoff, uoff + (stop - start), oflags);
+      if (err != 0 && error == 0) error = err;
+    }
+    start = stop;
+  }
+  pmap.update();
+  return error;
+}
+
+// uvm_map_pageable, with NetBSD's errors: the range must begin inside an
+// entry (EFAULT, which mlock/munlock report as ENOMEM); a hole in it is
+// EINVAL; wiring a PROT_NONE entry is EINVAL; unwiring memory that is not
+// wired is EINVAL. Nothing changes when the checks fail.
 int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire) {
-  if (!map.covered(start, end)) return ENOMEM;
+  MapEntry* first = map.lookup(start);
+  if (!first) return EFAULT;
+  // An empty range inside an entry: nothing to do. (NetBSD's loop tests the
+  // entry's start before clipping it, so an empty mlock in the middle of an
+  // entry wires from there to the entry's end; see docs/design.md.)
+  if (start == end) return 0;
+  vaddr_t covered_to = start;
+  for (MapEntry* e = first; e && e->start < end; e = map.next(e)) {
+    if (e->start > covered_to) return EINVAL;  // a hole
+    if (wire ? e->protection == kProtNone : e->wired_count == 0) return EINVAL;
+    covered_to = e->end;
+  }
+  if (covered_to < end) return EINVAL;  // the range runs past the last entry
+
   if (!wire) {
     map.for_range(start, end, [&](MapEntry* e) {
-      if (e->wired_count > 0) uvm_fault_unwire(map, e->start, e->end);
+      uvm_fault_unwire(map, e->start, e->end);
       e->wired_count = 0;
     });
     map.pmap().update();
@@ -116,21 +173,27 @@ int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire) {
   // over the whole range, not chunk by chunk). User wirings do not stack:
   // one munlock undoes any number of mlocks (POSIX).
   bool nomem = false;
+  std::vector<vaddr_t> newly_wired;  // entries (by start) this call wires
   map.for_range(start, end, [&](MapEntry* e) {
     if (e->needs_copy() && ((e->max_protection & kProtWrite) || !e->object)) {
       if (!amap_copy(map, e, AMAP_COPY_NOCHUNK, start, end)) nomem = true;
     }
+    if (e->wired_count == 0) newly_wired.push_back(e->start);
     e->wired_count = 1;
   });
   FaultResult r = nomem ? FaultResult::kNoMem : uvm_fault_wire(map, start, end);
   if (r != FaultResult::kOk) {
-    // Roll back: nothing stays wired by a failed mlock.
-    map.for_range(start, end, [&](MapEntry* e) {
+    // Roll back: what this call wired is unwired again; entries that were
+    // wired before stay wired (NetBSD drops only the count it added).
+    for (vaddr_t va : newly_wired) {
+      MapEntry* e = map.lookup(va);
       uvm_fault_unwire(map, e->start, e->end);
       e->wired_count = 0;
-    });
+    }
     map.pmap().update();
-    return r == FaultResult::kNoMem ? ENOMEM : EFAULT;
+    // The fault's error: out of memory, or the pager failed (a file page
+    // wholly past end of file: NetBSD's genfs_getpages says EINVAL).
+    return r == FaultResult::kNoMem ? ENOMEM : EINVAL;
   }
   return 0;
 }

@@ -13,8 +13,15 @@ class VmMap;
 int uvm_map_protect(VmMap& map, vaddr_t start, vaddr_t end, Prot prot);
 int uvm_map_inherit(VmMap& map, vaddr_t start, vaddr_t end, Inherit inherit);
 int uvm_map_advice(VmMap& map, vaddr_t start, vaddr_t end, Madvise advice);
-// mlock / munlock of [start, end).
+// mlock / munlock of [start, end) (errors: see map_ops.cpp).
 int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire);
+// uvm_map_clean: msync and madvise(dontneed/free) of [start, end) with PGO_*
+// flags. EFAULT when start is not mapped or the range has a hole; EBUSY for
+// PGO_FREE when the entry holding start is wired. Anons: deactivated, or
+// with PGO_FREE alone freed when the amap has one reference. Objects: their
+// pager's flush with PGO_CLEANIT added (file pages are written back first).
+// Returns the first pager error.
+int uvm_map_clean(VmMap& map, vaddr_t start, vaddr_t end, int flags);
 // uvmspace_fork: build child's map from parent's, entry by entry.
 int uvmspace_fork(VmMap& parent, VmMap& child);
 

@@ -223,6 +223,40 @@ int Aobj::put(voff_t start, voff_t end, int flags) {
   return error;
 }
 
+// msync and madvise reach shared anonymous memory here (uvm_map_clean), and
+// get what NetBSD gives them. An aobj has no backing store to write back, so
+// cleaning does nothing and cannot fail (uao_put returns 0): msync of
+// anonymous memory always succeeds, also on a machine without swap. Only
+// deactivating or freeing does anything: PGO_DEACTIVATE, and PGO_CLEANIT
+// with PGO_FREE (msync invalidate), deactivate the pages; PGO_FREE alone
+// (madvise free) drops the pages and their swap slots when one mapping
+// alone refers to the object, and deactivates them otherwise — NetBSD keeps
+// shared anonymous memory in an amap and frees under the same condition
+// (amap reference count 1). Wired and busy pages stay; a page lent out is
+// freed for the object and lives on for its borrowers (Uvm::pagefree).
+// The page daemon's page-out (clean and free to swap) goes through put().
+int Aobj::flush(voff_t start, voff_t end, int flags) {
+  if (!(flags & (PGO_DEACTIVATE | PGO_FREE))) return 0;
+  if (flags & PGO_ALLPAGES) {
+    start = 0;
+    end = ~0ull;
+  }
+  const bool free_pages = (flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE)) == PGO_FREE && uo_refs == 1;
+  std::vector<Page*> pages;
+  for (auto it = memq.lower_bound(start); it != memq.end() && it->first < end; ++it)
+    pages.push_back(it->second);
+  for (Page* pg : pages) {
+    if ((pg->flags & PG_BUSY) || pg->wire_count > 0) continue;
+    if (free_pages) {
+      drop_page(pg);
+    } else if (pg->loan_count == 0) {
+      Pmap::clear_referenced(pg);
+      uvm.pm->deactivate(pg);
+    }
+  }
+  return 0;
+}
+
 int Aobj::swap_off(int startslot, int endslot) {
   std::vector<int> idx;
   for_each_swslot([&](std::uint64_t i, int slot) {

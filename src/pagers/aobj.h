@@ -46,6 +46,8 @@ class Aobj final : public UvmObject {
   // PGO_CLEANIT|PGO_FREE: page out (to swap) and free; PGO_FREE alone:
   // discard pages and their slots; PGO_DEACTIVATE: move to inactive.
   int put(voff_t start, voff_t end, int flags) override;
+  // The map layer's request (msync, madvise): NetBSD's uao_put. Never fails.
+  int flush(voff_t start, voff_t end, int flags) override;
   const char* kind() const override { return "aobj"; }
 
   // --- swap slots ---

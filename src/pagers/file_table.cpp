@@ -117,7 +117,11 @@ Status FileTable::truncate(std::string_view name, std::uint64_t size) {
   if (Status s = lookup(name, "truncate", &f); !s.ok()) return s;
   if (size > kMaxFileSize)
     return errno_status(EINVAL, fmt::format("truncate {}: size {} above the limit {}", name, size, kMaxFileSize));
-  if (int err = f->vnode->setsize(size); err != 0) return host_error(err, fmt::format("truncate {}", name));
+  if (int err = f->vnode->setsize(size); err != 0) {
+    if (err == ENOMEM)  // memory and swap full: the loans on the end page could not be broken
+      return errno_status(ENOMEM, fmt::format("truncate {}: no memory to copy the lent page holding the end", name));
+    return host_error(err, fmt::format("truncate {}", name));
+  }
   return absl::OkStatus();
 }
 

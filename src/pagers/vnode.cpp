@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/loan.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
@@ -276,6 +277,18 @@ void Vnode::drop_page(Page* pg) { uvm.pagefree(pg); }
 int Vnode::setsize(std::uint64_t newsize) {
   uvm.cnt.vnode_setsize++;
   const std::uint64_t oldsize = size_;
+  // The page holding the end (the new one when shrinking, the old one when
+  // growing) has its bytes past the end zeroed below: a write to the page.
+  // NetBSD writes it through UBC, whose write fault breaks the page's loans
+  // first (uvm_loanbreak), so the borrowers keep the bytes they were lent
+  // and the file gets a fresh copy. Done before anything changes: without
+  // memory for the copy the truncation fails with ENOMEM and leaves all as
+  // it was.
+  const std::uint64_t edge = std::min(newsize, oldsize);
+  if (edge & kPageMask) {
+    Page* pg = find_page(trunc_page(edge));
+    if (pg && pg->loan_count > 0 && !uvm_loanbreak(uvm, pg)) return ENOMEM;
+  }
   if (::ftruncate(fd_, static_cast<off_t>(newsize)) != 0) {
     uvm.cnt.vnode_ioerr++;
     return errno;
@@ -291,11 +304,9 @@ int Vnode::setsize(std::uint64_t newsize) {
       uvm.cnt.vnode_truncated++;
     }
   }
-  // The page holding the end (the new one when shrinking, the old one when
-  // growing) reads as zeros past it: in memory there may be bytes written
-  // through a mapping past end of file, or bytes the file just lost. The
-  // bytes before the end stay, dirty or clean as they were.
-  const std::uint64_t edge = std::min(newsize, oldsize);
+  // The page holding the end reads as zeros past it: in memory there may be
+  // bytes written through a mapping past end of file, or bytes the file
+  // just lost. The bytes before the end stay, dirty or clean as they were.
   if (edge & kPageMask) {
     if (Page* pg = find_page(trunc_page(edge))) {
       const std::uint64_t keep = edge & kPageMask;

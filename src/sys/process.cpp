@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "core/map_ops.h"
+#include "core/physmem.h"
 #include "core/uvm_map.h"
 #include "sys/syscall_args.h"
 #include "core/soft_pmap.h"
@@ -108,30 +109,48 @@ Status Process::madvise(vaddr_t addr, vsize_t len, Madvise advice) {
 namespace {
 
 // mlock and munlock round the address down and the length up (POSIX allows
-// it); len 0 does nothing.
+// it).
 Status lock_range(vaddr_t addr, vsize_t len, const char* what, vaddr_t* start, vaddr_t* end) {
   *start = trunc_page(addr);
   if (addr + len < addr) return errno_status(EINVAL, fmt::format("{}: range overflows", what));
   len += addr - *start;
-  if (Status s = check_range(*start, len, end, what); !s.ok()) return s;
-  if (len == 0) *end = *start;
-  return absl::OkStatus();
+  return check_range(*start, len, end, what);
+}
+
+// uvmexp.wired: pages wired now (by any process).
+std::uint64_t wired_pages(const PhysMem& pm) {
+  std::uint64_t n = 0;
+  for (std::uint32_t i = 0; i < pm.npages(); i++)
+    if (pm.page(i)->wire_count > 0) n++;
+  return n;
 }
 
 }  // namespace
 
+// sys_mlock: the range rounded out to pages; at most a third of memory
+// wired at a time (uvmexp.wiredmax, checked first: EAGAIN); then
+// uvm_map_pageable, whose EFAULT (the range begins outside every mapping)
+// becomes ENOMEM.
 Status Process::mlock(vaddr_t addr, vsize_t len) {
   if (!alive()) return process_dead(*this);
   vaddr_t start, end;
-  if (Status s = lock_range(addr, len, "mlock", &start, &end); !s.ok() || start == end) return s;
-  return from_errno(uvm_map_pageable(*vm_->map, start, end, true), "mlock", start, end);
+  if (Status s = lock_range(addr, len, "mlock", &start, &end); !s.ok()) return s;
+  const PhysMem& pm = *machine_.uvm().pm;
+  const std::uint64_t wiredmax = pm.npages() / 3;
+  if (atop(end - start) + wired_pages(pm) > wiredmax)
+    return errno_status(EAGAIN, fmt::format("mlock: [{:#x}, {:#x}) would wire more than a third of memory "
+                                            "({} pages)", start, end, wiredmax));
+  int err = uvm_map_pageable(*vm_->map, start, end, true);
+  return from_errno(err == EFAULT ? ENOMEM : err, "mlock", start, end);
 }
 
+// sys_munlock: uvm_map_pageable(unwire); EFAULT becomes ENOMEM.
 Status Process::munlock(vaddr_t addr, vsize_t len) {
   if (!alive()) return process_dead(*this);
   vaddr_t start, end;
-  if (Status s = lock_range(addr, len, "munlock", &start, &end); !s.ok() || start == end) return s;
-  return from_errno(uvm_map_pageable(*vm_->map, start, end, false), "munlock", start, end);
+  if (Status s = lock_range(addr, len, "munlock", &start, &end); !s.ok()) return s;
+  int err = uvm_map_pageable(*vm_->map, start, end, false);
+  return from_errno(err == EFAULT ? ENOMEM : err, "munlock", start, end);
 }
 
 // Every load and store goes through here. When the fault handler finds no

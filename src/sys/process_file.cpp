@@ -3,6 +3,7 @@
 // address space unchanged.
 #include <cerrno>
 
+#include "core/map_ops.h"
 #include "sys/syscall_args.h"
 #include "core/uvm.h"
 #include "core/uvm_map.h"
@@ -51,8 +52,9 @@ StatusOr<vaddr_t> Process::mmap_file(vaddr_t addr, vsize_t len, Prot prot, Shari
   return start;
 }
 
-// uvm_map_clean: flush the object pages behind [addr, addr+len). The map is
-// not changed (no clipping).
+// sys___msync13: uvm_map_clean with PGO_CLEANIT (+ PGO_SYNCIO, + PGO_FREE
+// for invalidate). The map is not changed (no clipping). LEN 0 means the
+// whole entry holding ADDR (EINVAL when there is none), as NetBSD does.
 Status Process::msync(vaddr_t addr, vsize_t len, MsyncMode mode) {
   if (!alive()) return process_dead(*this);
   vaddr_t end;
@@ -64,26 +66,23 @@ Status Process::msync(vaddr_t addr, vsize_t len, MsyncMode mode) {
     case MsyncMode::kInvalidate: flags = PGO_CLEANIT | PGO_SYNCIO | PGO_FREE; break;
     default: return errno_status(EINVAL, "msync: bad mode");
   }
-  if (len == 0) return absl::OkStatus();
   VmMap& map = *vm_->map;
-  if (!map.covered(addr, end))
-    return errno_status(ENOMEM, fmt::format("msync: [{:#x}, {:#x}) is not all mapped", addr, end));
-  if (flags & PGO_FREE) {
-    for (MapEntry* e = map.lookup(addr); e && e->start < end; e = map.next(e))
-      if (e->wired())
-        return errno_status(EBUSY, fmt::format("msync: invalidate of locked memory at {:#x}", e->start));
+  if (len == 0) {
+    const MapEntry* e = map.lookup(addr);
+    if (!e) return errno_status(EINVAL, fmt::format("msync: no mapping at {:#x} (length 0: its whole entry)", addr));
+    addr = e->start;
+    end = e->end;
   }
-  int error = 0;
-  for (MapEntry* e = map.lookup(addr); e && e->start < end; e = map.next(e)) {
-    if (!e->object) continue;  // anonymous memory has no file to reach
-    const vaddr_t s = std::max(addr, e->start), t = std::min(end, e->end);
-    const int err = e->object->flush(e->offset + (s - e->start), e->offset + (t - e->start), flags);
-    if (err != 0 && error == 0) error = err;
+  const int err = uvm_map_clean(map, addr, end, flags);
+  switch (err) {
+    case 0: return absl::OkStatus();
+    // A range that is not all mapped: the scenario language's ENOMEM (NetBSD
+    // 1.x's msync said ENOMEM; today's uvm_map_clean says EFAULT).
+    case EFAULT: return errno_status(ENOMEM, fmt::format("msync: [{:#x}, {:#x}) is not all mapped", addr, end));
+    case EBUSY: return errno_status(EBUSY, fmt::format("msync: invalidate of locked memory at {:#x}", addr));
+    case ENOMEM: return errno_status(ENOMEM, fmt::format("msync: no memory writing back [{:#x}, {:#x})", addr, end));
+    default: return errno_status(EIO, fmt::format("msync: write-back of [{:#x}, {:#x}) failed", addr, end));
   }
-  if (error != 0)
-    return errno_status(error == ENOMEM ? ENOMEM : EIO,
-                        fmt::format("msync: write-back of [{:#x}, {:#x}) failed", addr, end));
-  return absl::OkStatus();
 }
 
 }  // namespace uvmsim

@@ -164,11 +164,12 @@ TEST_CASE("check and stats", "[runner][output]") {
 }
 
 TEST_CASE("a failed fork prints its line and leaves the name free", "[runner][output]") {
-  // The parent wires 12 of 16 pages; the child's copy of a wired entry is
-  // made at fork (amap_cow_now) and cannot fit.
+  // The parent fills 12 of 16 pages (no swap) and wires 5 of them (at most
+  // a third of memory can be wired); the child's copy of the wired entry is
+  // made at fork (amap_cow_now) and cannot fit in the 4 pages left.
   auto r = run_text(
       "machine mem=64K swap=0\nspawn p\np mmap 0x10000000 48K rw private anon\n"
-      "p mlock 0x10000000 48K\np fork c\nspawn c\ncheck\n");
+      "p fill 0x10000000 48K 1\np mlock 0x10000000 20K\np fork c\nspawn c\ncheck\n");
   INFO(r.err);
   CHECK(r.status == 0);
   CHECK(r.out == "p fork c = error ENOMEM\ncheck ok\n");
