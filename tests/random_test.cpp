@@ -58,6 +58,7 @@ struct RandomRun {
   bool with_loans = false;
   int forks_failed = 0;
   int kills = 0;
+  int kread_failures = 0;
   int step = 0;
 
   RandomRun(std::uint64_t seed, bool ppref, std::uint64_t mem = 8ull << 20) : rng(seed) {
@@ -285,7 +286,16 @@ struct RandomRun {
     const std::uint64_t off = rng() % total;
     const std::uint64_t len = 1 + rng() % (total - off);
     auto r = m->loan_read(lm.h, off, len);
-    REQUIRE(r.ok());
+    if (!r.ok()) {
+      // A lent page the page daemon sent to swap cannot come back when every
+      // frame is wired or lent (possible on the tiny machines of the pressure
+      // runs): a simulated failure (ENOMEM), the loan stays as it was.
+      INFO("step " << step << ": " << r.status().ToString());
+      REQUIRE(errno_of(r.status()) == ENOMEM);
+      REQUIRE(m->config().mem_bytes < (1ull << 20));
+      kread_failures++;
+      return;
+    }
     for (std::uint64_t b = 0; b < len; b++) {
       const std::uint64_t a = off + b;
       if ((*r)[b] != lm.snapshot[a / kPageSize][a % kPageSize])
