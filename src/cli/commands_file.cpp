@@ -88,7 +88,10 @@ Status exec_fileread(Session& s, const Subject&, const FilereadArgs& a) {
   auto bytes = s.machine().read_file(a.name, a.off, a.len);
   if (!bytes.ok()) return host_failure("fileread", a.name, bytes.status());
   // Past end of file only the bytes that exist are printed.
-  s.out() << fmt::format("fileread {} {} {} = ", a.name, a.off, a.len) << to_hex(*bytes) << '\n';
+  const std::string hex = to_hex(*bytes);
+  s.emit({"fileread", fmt::format("fileread {} {} {} = {}", a.name, a.off, a.len, hex), [&](JsonWriter& w) {
+            w.field("file", a.name).field("off", a.off).field("len", a.len).field("result", "ok").field("hex", hex);
+          }});
   return absl::OkStatus();
 }
 

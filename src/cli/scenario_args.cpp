@@ -22,8 +22,8 @@ absl::Status invalid(std::string_view reason) {
 
 // Kept in step with the global entries of the command table (a test in
 // tests/cli/commands_test.cpp checks that the two agree).
-constexpr std::array<std::string_view, 10> kGlobalCommands = {
-    "machine", "file", "spawn", "truncate", "fileread", "loan", "kread", "unloan", "stats", "check"};
+constexpr std::array<std::string_view, 11> kGlobalCommands = {
+    "machine", "file", "spawn", "truncate", "fileread", "loan", "kread", "unloan", "stats", "check", "dump"};
 
 }  // namespace
 

@@ -19,6 +19,7 @@ int ScenarioRunner::run(std::istream& in) {
   std::uint64_t line_no = 0;
   while (std::getline(in, line)) {
     line_no++;
+    session_.set_line(line_no);
     if (Status st = run_line(line); !st.ok()) {
       session_.out().flush();
       err_ << name << ':' << line_no << ": " << st.message() << '\n';

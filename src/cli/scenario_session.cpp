@@ -8,6 +8,18 @@ namespace uvmsim::cli {
 Session::Session(RunOptions options, std::ostream& out)
     : options_(std::move(options)), out_(out) {}
 
+void Session::emit(const ResultLine& r) {
+  if (!options_.json) {
+    out_ << r.text << '\n';
+    return;
+  }
+  JsonWriter w;
+  w.begin_object().field("line", line_).field("cmd", r.cmd).field("text", r.text);
+  if (r.fields) r.fields(w);
+  w.end_object();
+  out_ << w.str() << '\n';
+}
+
 Status Session::create_machine(MachineConfig config) {
   if (machine_) return absl::FailedPreconditionError("machine: the machine exists already");
   if (options_.backend_override) config.backend = *options_.backend_override;

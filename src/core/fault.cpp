@@ -1,5 +1,6 @@
 // uvm_fault: see fault.h for the table of cases.
 #include "core/fault.h"
+#include "core/process_counters.h"
 
 #include <cerrno>
 #include <cstring>
@@ -292,6 +293,13 @@ FaultResult fault_internal(VmMap& map, vaddr_t va, Access access, bool wire) {
 
 FaultResult uvm_fault(VmMap& map, vaddr_t va, Access access) {
   Uvm& uvm = map.uvm();
+  // Per-process counters (core/process_counters.h): charge the difference.
+  const FaultChargeSnapshot charged = FaultChargeSnapshot::of(uvm.cnt);
+  struct Charge {
+    VmMap& map;
+    const FaultChargeSnapshot& before;
+    ~Charge() { charge_fault(map.counters, before, map.uvm().cnt); }
+  } charge{map, charged};
   if (!uvm.trace) return fault_internal(map, va, access, false);
   // Traced: name the case by the counter it moved.
   const UvmExp before = uvm.cnt;

@@ -194,6 +194,7 @@ StatusOr<Process*> Process::fork(std::string child_name) {
   if (!alive()) return process_dead(*this);
   auto child = machine_.spawn(std::move(child_name));
   if (!child.ok()) return child.status();
+  vm_->map->counters.forks++;
   int err = uvmspace_fork(*vm_->map, *(*child)->vm_->map);
   if (err != 0) {
     (void)(*child)->exit();

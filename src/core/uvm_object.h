@@ -64,6 +64,11 @@ class UvmObject {
   // page). Pagers whose backing copy needs accounting override this.
   virtual void release_clean(Page* pg) { remove_page(pg); }
 
+  // --- inspection (dumps; core/vm_inspect.h) ---
+  // Pages of [start, end) whose data the pager keeps in swap (aobj swap
+  // blocks); 0 for pagers that keep none.
+  virtual std::uint64_t swap_blocks(voff_t /*start*/ = 0, voff_t /*end*/ = ~voff_t{0}) const { return 0; }
+
   // --- resident pages ---
   Page* find_page(voff_t offset) const;
   void insert_page(Page* pg, voff_t offset);  // takes ownership (uobject/offset)
