@@ -1,8 +1,11 @@
 #include "cli/scenario_args.h"
 
+#include <cctype>
+
 #include <array>
 #include <limits>
 
+#include "cli/printable.h"
 #include "fmt/format.h"
 
 namespace uvmsim::cli {
@@ -37,6 +40,16 @@ absl::StatusOr<std::uint64_t> parse_number(std::string_view text) {
     default: break;
   }
   std::string_view digits = shift ? text.substr(0, text.size() - 1) : text;
+  // A letter at the end that is not a suffix: name the ones there are. (Hex
+  // digits a-f are digits, so only a non-hex letter can be a wrong suffix.)
+  if (!shift && text.size() > 1 && std::isalpha(static_cast<unsigned char>(text.back())) &&
+      !(text.starts_with("0x") && hex_digit(text.back()) >= 0)) {
+    const char c = text.back();
+    if (c == 'k' || c == 'm' || c == 'g')
+      return invalid(fmt::format("size suffixes are upper case: K, M or G (powers of 1024), not '{}'", c));
+    return invalid(fmt::format("unknown size suffix '{}': the suffixes are K, M and G (powers of 1024)",
+                               printable(std::string_view(&c, 1))));
+  }
   unsigned base = 10;
   if (digits.size() >= 2 && digits[0] == '0' && digits[1] == 'x') {
     base = 16;

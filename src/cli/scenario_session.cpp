@@ -32,6 +32,8 @@ Status Session::create_machine(MachineConfig config) {
                     to_string(config.backend), why));
   }
   machine_ = *std::move(m);
+  if (config.backend == Backend::kAuto && machine_->backend() == Backend::kKvm && options_.notices)
+    *options_.notices << "uvmsim: backend=auto chose kvm: " << kKvmAutoNotice << '\n';
   if (options_.trace) machine_->set_trace_sink(options_.trace);
   return absl::OkStatus();
 }

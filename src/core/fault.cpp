@@ -301,10 +301,15 @@ FaultResult uvm_fault(VmMap& map, vaddr_t va, Access access) {
     ~Charge() { charge_fault(map.counters, before, map.uvm().cnt); }
   } charge{map, charged};
   if (!uvm.trace) return fault_internal(map, va, access, false);
-  // Traced: name the case by the counter it moved.
+  // Traced: name the case by the counter it moved. "fault-begin" lets a
+  // trace writer with a modelled clock start the fault before the page-ins
+  // and I/O that happen inside it.
   const UvmExp before = uvm.cnt;
   const std::uint64_t t0 = uvm.now_ns();
+  uvm.emit("fault-begin", access == Access::kWrite ? "write" : "read", map.pid, t0, 0, va, 0);
+  uvm.trace_ctx = {map.pid, va};
   const FaultResult r = fault_internal(map, va, access, false);
+  uvm.trace_ctx = {};
   const std::uint64_t t1 = uvm.now_ns();
   const UvmExp& after = uvm.cnt;
   std::string_view kind = "other";

@@ -146,6 +146,8 @@ StatusOr<Process*> Machine::spawn(std::string name) {
   p->vm_ = std::move(vm);
   Process* raw = p.get();
   uvm_->procs.push_back(std::move(p));
+  // The trace names the process's track after this (kind = its name).
+  uvm_->emit("spawn", raw->name(), pid, uvm_->now_ns(), 0, 0, 0);
   return raw;
 }
 

@@ -200,11 +200,14 @@ StatusOr<Process*> Process::fork(std::string child_name) {
     (void)(*child)->exit();
     return errno_status(err, "fork: out of memory copying the address space");
   }
+  machine_.uvm().emit("fork", (*child)->name(), pid_, machine_.uvm().now_ns(), 0, 0,
+                      static_cast<std::uint64_t>((*child)->pid()));
   return *child;
 }
 
 Status Process::exit() {
   if (!alive()) return process_dead(*this);
+  machine_.uvm().emit("exit", killed_reason_.empty() ? "exit" : "killed", pid_, machine_.uvm().now_ns(), 0, 0, 0);
   vm_->map.reset();   // unmaps everything
   vm_->pmap.reset();  // frees the page tables
   vm_.reset();

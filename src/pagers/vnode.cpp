@@ -1,5 +1,7 @@
 #include "pagers/vnode.h"
 
+#include "core/trace_events.h"
+
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -134,6 +136,8 @@ int Vnode::get(voff_t offset, Page** pgp, int flags) {
   }
   std::memset(data + got, 0, kPageSize - static_cast<std::uint64_t>(got));
   stats_.pages_read++;
+  trace_io(uvm, "file-read", 1);
+  trace_pagein(uvm, "vnode", 1);
   insert_page(pg, offset);
   // Data valid and equal to the file: clean, and no stale modified bit.
   pg->flags = static_cast<std::uint16_t>((pg->flags & ~(PG_BUSY | PG_FAKE)) | PG_CLEAN);
@@ -255,6 +259,7 @@ int Vnode::clean_cluster(Page* pg, voff_t stop, int* run_len) {
     if (err == 0) {
       stats_.clusters++;
       stats_.pages_written += iov.size();
+      trace_io(uvm, "file-write", iov.size());
     } else {
       stats_.io_errors++;
     }
