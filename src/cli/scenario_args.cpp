@@ -43,7 +43,8 @@ absl::StatusOr<std::uint64_t> parse_number(std::string_view text) {
   // A letter at the end that is not a suffix: name the ones there are. (Hex
   // digits a-f are digits, so only a non-hex letter can be a wrong suffix.)
   if (!shift && text.size() > 1 && std::isalpha(static_cast<unsigned char>(text.back())) &&
-      !(text.starts_with("0x") && hex_digit(text.back()) >= 0)) {
+      !(text.starts_with("0x") && hex_digit(text.back()) >= 0) && text != "0x" &&
+      parse_number(text.substr(0, text.size() - 1)).ok()) {
     const char c = text.back();
     if (c == 'k' || c == 'm' || c == 'g')
       return invalid(fmt::format("size suffixes are upper case: K, M or G (powers of 1024), not '{}'", c));
