@@ -73,7 +73,7 @@ TEST_CASE("dump P json and dot; bad format and unknown process", "[cli][dump]") 
   CHECK(name.status == 2);
 }
 
-TEST_CASE("--json: one object per result line with the command's fields", "[cli][json]") {
+TEST_CASE("json output: one object per result line with the command's fields", "[cli][json]") {
   RunOptions o;
   o.json = true;
   auto r = run_text(kScript, o);
@@ -100,7 +100,7 @@ TEST_CASE("--json: one object per result line with the command's fields", "[cli]
   CHECK(st.out.find(R"J("processes": {"p": {"faults": 0, )J") != std::string::npos);
 }
 
-TEST_CASE("--dump-after LINE dumps every live process after that line", "[cli][dump]") {
+TEST_CASE("dump-after LINE dumps every live process after that line", "[cli][dump]") {
   RunOptions o;
   o.dump_after = {3};
   auto r = run_text("spawn p\nspawn q\n# nothing\np mmap 0x1000 0x1000 rw private anon\n", o);
@@ -120,7 +120,7 @@ TEST_CASE("stats: per-process counters next to the machine's", "[cli][stats]") {
   CHECK(r.out.find(" forks 1 resident 2 ") != std::string::npos);
 }
 
-TEST_CASE("--stats-every: a sample every N commands and one at the end, JSON lines or CSV", "[cli][stats]") {
+TEST_CASE("stats-every: a sample every N commands and one at the end, JSON lines or CSV", "[cli][stats]") {
   const std::string script = "spawn p\np mmap 0x1000 0x4000 rw private anon\n# c\np fill 0x1000 0x4000 1\n"
                              "p munmap 0x1000 0x4000\np fill 0x1000 1 1\n";
   std::ostringstream js;
@@ -188,7 +188,7 @@ TEST_CASE("trace: named tracks, per-page paging, I/O, fork and exit", "[cli][tra
   CHECK(t.find("\"modelled_total_ns\": ") != std::string::npos);
 }
 
-TEST_CASE("trace: the model clock gives byte-identical traces; costs can be overridden", "[cli][trace]") {
+TEST_CASE("trace: the model clock gives byte-identical traces, and costs can be overridden", "[cli][trace]") {
   const std::string a = traced(kPaging, TraceClock::kModel);
   const std::string b = traced(kPaging, TraceClock::kModel);
   CHECK(a == b);
