@@ -160,7 +160,7 @@ TEST_CASE("dump: an exited process is an error, not a crash", "[dump]") {
   CHECK(d.status().code() == absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_CASE("dump: a long fill collapses into few runs; JSON lists every anon", "[dump]") {
+TEST_CASE("dump: a long fill collapses into few runs, JSON lists every anon", "[dump]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(kA, 1000 * kPageSize, kProtRead | kProtWrite, Sharing::kPrivate).ok());

@@ -54,7 +54,7 @@ TEST_CASE("dump prints the entries, the amap, shared anons, the loan and the fil
   CHECK(r.out.find("\nqueues: 256 pages: ") != std::string::npos);
 }
 
-TEST_CASE("dump P json and dot; bad format and unknown process", "[cli][dump]") {
+TEST_CASE("dump P json and dot, a bad format, an unknown process", "[cli][dump]") {
   auto j = run_text("spawn p\np mmap 0x1000 0x1000 rw private anon\np fill 0x1000 1 1\ndump p json\n");
   REQUIRE(j.status == 0);
   CHECK(j.out.starts_with("{\"schema\": 1, \"process\": \"p\""));
