@@ -213,3 +213,25 @@ TEST_CASE("process counters: faults by case are charged to the faulting process"
   CHECK(ps.faults + cs.faults > 0);
   CHECK(ProcessStats{}.to_json().starts_with("{\"faults\": 0"));
 }
+
+TEST_CASE("process counters: swapped pages of a shared anonymous mapping are those only in swap", "[stats]") {
+  auto m = make_machine(1ull << 20, true, 8ull << 20);  // 256 pages
+  Process* p = spawn(*m, "p");
+  constexpr std::uint64_t kPages = 400;
+  REQUIRE(p->mmap(kA, kPages * kPageSize, kProtRead | kProtWrite, Sharing::kShared).ok());
+  REQUIRE(p->fill(kA, kPages * kPageSize, 9)->ok());
+  // Read the first pages back: paged in, they keep their swap slots.
+  auto s = p->sum(kA, 32 * kPageSize);
+  REQUIRE(s.ok());
+  REQUIRE(s->ok());
+  auto d = dump_process(*p);
+  REQUIRE(d.ok());
+  REQUIRE(d->entries.size() == 1);
+  const std::uint64_t resident = d->entries[0].object_pages.size();
+  REQUIRE(d->objects.at(0).kind == "aobj");
+  CHECK(resident < kPages);
+  // Every page was written: each is resident or only in swap.
+  CHECK(p->stats().swapped == kPages - resident);
+  CHECK(d->objects[0].swap_blocks >= kPages - resident);
+  CHECK_INVARIANTS(*m);
+}

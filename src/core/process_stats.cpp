@@ -25,7 +25,7 @@ struct GaugeWalk final : VmVisitor {
     // Pages the entry's amap has replaced by anons are counted there; a
     // private entry's object pages in swap are still its pages to read.
     (void)e;
-    swapped += o.swap_blocks_in_entry;
+    swapped += o.swap_only_in_entry;
   }
   void object_page(const InspectEntry&, const InspectObjectPage& p) override {
     if (p.page->loan_count) loaned++;

@@ -13,7 +13,7 @@ void inspect_object(const MapEntry& e, const InspectEntry& ie, VmVisitor& v) {
   const UvmObject* obj = e.object;
   const voff_t end = e.offset + e.size();
   v.object(ie, InspectObject{obj, obj->kind(), obj->uo_refs, obj->memq.size(), obj->swap_blocks(),
-                             obj->swap_blocks(e.offset, end)});
+                             obj->swap_blocks(e.offset, end), obj->swap_only_blocks(e.offset, end)});
   for (auto it = obj->memq.lower_bound(e.offset); it != obj->memq.end() && it->first < end; ++it)
     v.object_page(ie, InspectObjectPage{it->first, e.start + (it->first - e.offset), it->second});
 }

@@ -68,6 +68,7 @@ struct InspectObject {
   std::uint64_t resident;     // resident pages of the whole object
   std::uint64_t swap_blocks;  // of the whole object
   std::uint64_t swap_blocks_in_entry;
+  std::uint64_t swap_only_in_entry;  // of those, pages not resident
 };
 
 // A resident object page inside the entry's range.
