@@ -21,10 +21,9 @@ struct GaugeWalk final : VmVisitor {
     if (!a.page && a.swslot) swapped++;
     if (a.page && a.page->loan_count) loaned++;
   }
-  void object(const InspectEntry& e, const InspectObject& o) override {
-    // Pages the entry's amap has replaced by anons are counted there; a
-    // private entry's object pages in swap are still its pages to read.
-    (void)e;
+  void object(const InspectEntry&, const InspectObject& o) override {
+    // The object's pages of this entry that only swap holds (aobj; a
+    // vnode's pages live in their file, never in swap).
     swapped += o.swap_only_in_entry;
   }
   void object_page(const InspectEntry&, const InspectObjectPage& p) override {
