@@ -1,11 +1,19 @@
 # Install rules and the exported CMake package.
 #
 # Installs the library (libuvmsim, static by default), the public headers
-# (include/uvmsim/*.h), the `uvmsim` command, the example scenarios, and a
-# CMake package so that code outside this tree writes
+# (include/uvmsim/*.h), the model's internal headers that the public API
+# reaches (Machine::uvm() returns the model's `struct Uvm`,
+# Process::vmspace() its `struct VmSpace`: include/uvmsim/internal/core and
+# .../pagers, on the include path as "core/uvm.h" as inside the tree), the
+# `uvmsim` command, the examples, the docs with their images, a CMake
+# package so that code outside this tree writes
 #
 #   find_package(uvmsim 0.1 REQUIRED)
 #   target_link_libraries(app PRIVATE uvmsim::uvmsim)
+#
+# and a pkg-config file (uvmsim.pc) for everyone else:
+#
+#   c++ app.cpp $(pkg-config --cflags --libs uvmsim)
 #
 # The kvm backend's objects are compiled into libuvmsim itself
 # (src/kvm/CMakeLists.txt), so the package is one archive plus its external
@@ -83,6 +91,14 @@ install(TARGETS uvmsim
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 file(GLOB UVMSIM_PUBLIC_HEADERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/uvmsim/*.h)
 install(FILES ${UVMSIM_PUBLIC_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/uvmsim)
+# The internal headers the public API's return types need (see above). They
+# are for extensions that read the model (tests, checkers, dumps of one's
+# own); they change with the model and carry no compatibility promise.
+foreach(_dir core pagers)
+  file(GLOB _hdrs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${_dir}/*.h)
+  install(FILES ${_hdrs} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/uvmsim/internal/${_dir})
+endforeach()
+target_include_directories(uvmsim INTERFACE $<INSTALL_INTERFACE:include/uvmsim/internal>)
 
 # The command.
 if(TARGET uvmsim_cli)
@@ -97,6 +113,42 @@ file(GLOB UVMSIM_EXAMPLE_FILES CONFIGURE_DEPENDS
 install(FILES ${UVMSIM_EXAMPLE_FILES} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 file(GLOB UVMSIM_DOC_FILES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${UVMSIM_DOC_FILES} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+file(GLOB UVMSIM_DOC_IMAGES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/img/*.png ${PROJECT_SOURCE_DIR}/docs/img/*.svg)
+install(FILES ${UVMSIM_DOC_IMAGES} DESTINATION ${CMAKE_INSTALL_DOCDIR}/img)
+file(GLOB UVMSIM_DOC_EXAMPLE_FILES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/examples/*)
+install(FILES ${UVMSIM_DOC_EXAMPLE_FILES} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# pkg-config. Requires: the Abseil and fmt modules libuvmsim links (a
+# static archive needs its dependencies at the consumer's link), from the
+# same link list the CMake package is made from.
+set(UVMSIM_PC_REQUIRES "")
+set(UVMSIM_PC_LIBS "")
+foreach(_lib IN LISTS _uvmsim_links)
+  string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" _lib "${_lib}")
+  if(_lib MATCHES "^absl::(.+)$")
+    list(APPEND UVMSIM_PC_REQUIRES "absl_${CMAKE_MATCH_1}")
+  elseif(_lib MATCHES "^fmt::")
+    list(APPEND UVMSIM_PC_REQUIRES "fmt")
+  elseif(_lib MATCHES "^Threads::")
+    list(APPEND UVMSIM_PC_LIBS "-pthread")
+  elseif(_lib MATCHES "^-")
+    list(APPEND UVMSIM_PC_LIBS "${_lib}")
+  elseif(_lib MATCHES "^[A-Za-z0-9_]+$" AND NOT TARGET "${_lib}")
+    list(APPEND UVMSIM_PC_LIBS "-l${_lib}")
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES UVMSIM_PC_REQUIRES)
+list(JOIN UVMSIM_PC_REQUIRES " " UVMSIM_PC_REQUIRES)
+list(JOIN UVMSIM_PC_LIBS " " UVMSIM_PC_LIBS)
+set(UVMSIM_PC_CFLAGS "")
+if(UVMSIM_SANITIZE)
+  set(UVMSIM_PC_LIBS "${UVMSIM_PC_LIBS} -fsanitize=address,undefined")
+endif()
+set(UVMSIM_PC_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+file(RELATIVE_PATH UVMSIM_PC_TO_PREFIX /prefix/${UVMSIM_PC_DIR} /prefix)
+configure_file(${CMAKE_CURRENT_LIST_DIR}/uvmsim.pc.in ${CMAKE_CURRENT_BINARY_DIR}/uvmsim.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/uvmsim.pc DESTINATION ${UVMSIM_PC_DIR})
 
 # The package: targets, config, version.
 install(EXPORT uvmsimTargets

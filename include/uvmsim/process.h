@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "uvmsim/stats.h"
 #include "uvmsim/status.h"
 #include "uvmsim/types.h"
 
@@ -105,10 +106,14 @@ class Process {
   Status exit();
 
   std::vector<MappingInfo> mappings() const;
+  // Its counters (faults by case, copies, zero-fills, loans) and gauges
+  // (resident, swapped, loaned pages) now. All zero once it has exited.
+  ProcessStats stats() const;
   // Pages currently mapped in this process's pmap.
   std::uint64_t resident_pages() const;
 
   VmSpace& vmspace() { return *vm_; }
+  const VmSpace& vmspace() const { return *vm_; }
 
   // Internal: created by Machine.
   Process(Machine& m, int pid, std::string name);

@@ -111,6 +111,47 @@ namespace uvmsim {
   X(loanedpages, "pages with loan_count > 0")                                     \
   X(vnode_cached, "file pages kept by vnodes with no mapping (persist cache)")
 
+// Per process (Process::stats()): what its own accesses cost. Fault cases
+// are named as the machine-wide counters above; a fault is charged to the
+// process that took it, and so are the copies and zero-fills it caused.
+#define UVMSIM_PROCESS_COUNTERS(X)                                                \
+  X(faults, "page faults it took (all kinds)")                                    \
+  X(flt_anon, "case 1A: anon page mapped")                                        \
+  X(flt_acow, "case 1B: anon copy-on-write copies")                               \
+  X(flt_obj, "case 2A: object page mapped")                                       \
+  X(flt_prcopy, "case 2B: object page copied to a new anon")                      \
+  X(flt_przero, "zero-fill faults")                                               \
+  X(fltanget, "anon faults that paged the anon in from swap")                     \
+  X(flt_segv, "faults resolved as SIGSEGV")                                       \
+  X(flt_bus, "faults resolved as SIGBUS")                                         \
+  X(pagecopies, "pages copied by its faults (copy-on-write, 2B, loan breaks)")    \
+  X(zeropages, "pages zero-filled by its faults")                                 \
+  X(loan_breaks, "loans broken by its writes")                                    \
+  X(loans, "pages of its address space it loaned out")                            \
+  X(forks, "forks it made")
+
+#define UVMSIM_PROCESS_GAUGES(X)                                                  \
+  X(resident, "pages mapped in its page tables")                                  \
+  X(swapped, "pages of its address space held only in swap")                      \
+  X(loaned, "its resident pages that are lent out now (loan_count > 0)")          \
+  X(entries, "map entries")
+
+struct ProcessStats {
+#define UVMSIM_DECLARE(name, desc) std::uint64_t name = 0;
+  UVMSIM_PROCESS_COUNTERS(UVMSIM_DECLARE)
+  UVMSIM_PROCESS_GAUGES(UVMSIM_DECLARE)
+#undef UVMSIM_DECLARE
+
+  template <typename F>
+  void for_each(F&& f) const {
+#define UVMSIM_VISIT(name, desc) f(#name, name, desc);
+    UVMSIM_PROCESS_COUNTERS(UVMSIM_VISIT)
+    UVMSIM_PROCESS_GAUGES(UVMSIM_VISIT)
+#undef UVMSIM_VISIT
+  }
+  std::string to_json() const;
+};
+
 struct UvmExp {
 #define UVMSIM_DECLARE(name, desc) std::uint64_t name = 0;
   UVMSIM_EVENT_COUNTERS(UVMSIM_DECLARE)

@@ -45,7 +45,7 @@ Status exec_write(Session& s, const Subject& who, const WriteArgs& a) {
   if (Status st = check_wrap("write", a.addr, a.data.size()); !st.ok()) return st;
   auto res = who.process->write(a.addr, a.data);
   if (!res.ok()) return access_failed("write", res.status());
-  access_succeeded(s, who, line_head(who, "write", a.addr, a.data.size()), *res);
+  access_succeeded(s, who, "write", a.addr, a.data.size(), *res);
   return absl::OkStatus();
 }
 
@@ -68,7 +68,7 @@ Status exec_fill(Session& s, const Subject& who, const FillArgs& a) {
   if (Status st = check_wrap("fill", a.addr, a.len); !st.ok()) return st;
   auto res = who.process->fill(a.addr, a.len, a.byte);
   if (!res.ok()) return access_failed("fill", res.status());
-  access_succeeded(s, who, line_head(who, "fill", a.addr, a.len), *res);
+  access_succeeded(s, who, "fill", a.addr, a.len, *res);
   return absl::OkStatus();
 }
 
@@ -93,8 +93,13 @@ Status exec_read(Session& s, const Subject& who, const ReadArgs& a) {
   std::vector<std::uint8_t> buf(a.len);
   auto res = who.process->read(a.addr, buf);
   if (!res.ok()) return access_failed("read", res.status());
-  const std::string head = line_head(who, "read", a.addr, a.len);
-  if (access_succeeded(s, who, head, *res)) s.out() << head << " = " << to_hex(buf) << '\n';
+  if (access_succeeded(s, who, "read", a.addr, a.len, *res)) {
+    const std::string hex = to_hex(buf);
+    s.emit({"read", fmt::format("{} = {}", line_head(who, "read", a.addr, a.len), hex), [&](JsonWriter& w) {
+              proc_fields(who, a.addr, a.len)(w);
+              w.field("result", "ok").field("hex", hex);
+            }});
+  }
   return absl::OkStatus();
 }
 
@@ -102,9 +107,13 @@ Status exec_sum(Session& s, const Subject& who, const ReadArgs& a) {
   if (Status st = check_wrap("sum", a.addr, a.len); !st.ok()) return st;
   auto res = who.process->sum(a.addr, a.len);
   if (!res.ok()) return access_failed("sum", res.status());
-  const std::string head = line_head(who, "sum", a.addr, a.len);
-  if (access_succeeded(s, who, head, *res))
-    s.out() << head << fmt::format(" = {:#018x}", res->hash) << '\n';
+  if (access_succeeded(s, who, "sum", a.addr, a.len, *res)) {
+    const std::string hash = fmt::format("{:#018x}", res->hash);
+    s.emit({"sum", fmt::format("{} = {}", line_head(who, "sum", a.addr, a.len), hash), [&](JsonWriter& w) {
+              proc_fields(who, a.addr, a.len)(w);
+              w.field("result", "ok").field("hash", hash);
+            }});
+  }
   return absl::OkStatus();
 }
 

@@ -10,8 +10,18 @@ namespace uvmsim::cli {
 
 namespace {
 
+// The library's messages already name the operation and the file ("file f:
+// size ... above the limit"); say them once rather than "file: file 'f': file f: ...".
 Status host_failure(std::string_view cmd, std::string_view name, const Status& st) {
-  return absl::InternalError(fmt::format("{}: file '{}': {}", cmd, name, std::string(st.message())));
+  const std::string msg(st.message());
+  std::string_view why = msg;
+  for (const std::string& prefix : {fmt::format("{} {}: ", cmd, name), fmt::format("{}: ", cmd)}) {
+    if (why.starts_with(prefix)) {
+      why.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  return absl::InternalError(fmt::format("{} {}: {}", cmd, name, why));
 }
 
 // ---- file F SIZE [fill=BYTE] ----
@@ -88,7 +98,10 @@ Status exec_fileread(Session& s, const Subject&, const FilereadArgs& a) {
   auto bytes = s.machine().read_file(a.name, a.off, a.len);
   if (!bytes.ok()) return host_failure("fileread", a.name, bytes.status());
   // Past end of file only the bytes that exist are printed.
-  s.out() << fmt::format("fileread {} {} {} = ", a.name, a.off, a.len) << to_hex(*bytes) << '\n';
+  const std::string hex = to_hex(*bytes);
+  s.emit({"fileread", fmt::format("fileread {} {} {} = {}", a.name, a.off, a.len, hex), [&](JsonWriter& w) {
+            w.field("file", a.name).field("off", a.off).field("len", a.len).field("result", "ok").field("hex", hex);
+          }});
   return absl::OkStatus();
 }
 

@@ -37,7 +37,9 @@ Status exec_loan(Session& s, const Subject&, const LoanArgs& a) {
   if (!p.ok()) return p.status();
   auto h = s.machine().loan(**p, a.addr, a.len, a.to_anon ? LoanTo::kAnon : LoanTo::kKernel);
   if (!h.ok()) {
-    s.out() << fmt::format("loan {} = error {}\n", a.loan, errno_name(errno_of(h.status())));
+    print_errno_line(s, "loan", fmt::format("loan {}", a.loan), h.status(), [&](JsonWriter& w) {
+      w.field("loan", a.loan).field("proc", a.process).field("addr", a.addr).field("len", a.len);
+    });
     return absl::OkStatus();
   }
   s.add_loan(a.loan, *h);
@@ -70,10 +72,16 @@ Status exec_kread(Session& s, const Subject&, const KreadArgs& a) {
     // something the simulated machine did: an error line, and the run goes on.
     if (err == EINVAL || err == ENOENT)
       return absl::InvalidArgumentError(fmt::format("kread {} {} {}: {}", a.loan, a.off, a.len, std::string(bytes.status().message())));
-    s.out() << fmt::format("kread {} {} {} = error {}\n", a.loan, a.off, a.len, errno_name(err));
+    const std::string ename(errno_name(err));
+    s.emit({"kread", fmt::format("kread {} {} {} = error {}", a.loan, a.off, a.len, ename), [&](JsonWriter& w) {
+              w.field("loan", a.loan).field("off", a.off).field("len", a.len).field("result", "error").field("errno", ename);
+            }});
     return absl::OkStatus();
   }
-  s.out() << fmt::format("kread {} {} {} = {}\n", a.loan, a.off, a.len, to_hex(*bytes));
+  const std::string hex = to_hex(*bytes);
+  s.emit({"kread", fmt::format("kread {} {} {} = {}", a.loan, a.off, a.len, hex), [&](JsonWriter& w) {
+            w.field("loan", a.loan).field("off", a.off).field("len", a.len).field("result", "ok").field("hex", hex);
+          }});
   return absl::OkStatus();
 }
 

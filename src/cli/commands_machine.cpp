@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "cli/process_stats_format.h"
 #include "cli/scenario_commands.h"
 #include "fmt/format.h"
 
@@ -87,14 +88,24 @@ struct NoArgs {};
 NoArgs parse_none(ArgReader&) { return {}; }
 
 Status exec_stats(Session& s, const Subject&, const NoArgs&) {
-  s.out() << s.machine().stats().to_string();
+  const UvmExp st = s.machine().stats();
+  std::string text = st.to_string();
+  text += process_stats_text(s.machine());
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  s.emit({"stats", std::move(text), [&](JsonWriter& w) {
+            w.key("stats").raw(st.to_json());
+            w.key("processes").raw(process_stats_json(s.machine()));
+          }});
   return absl::OkStatus();
 }
 
 Status exec_check(Session& s, const Subject&, const NoArgs&) {
   Status st = s.machine().check();
-  if (st.ok()) s.out() << "check ok\n";
-  else s.out() << "check failed: " << std::string(st.message()) << '\n';
+  const std::string why(st.message());
+  s.emit({"check", st.ok() ? std::string("check ok") : "check failed: " + why, [&](JsonWriter& w) {
+            w.field("result", st.ok() ? "ok" : "failed");
+            if (!st.ok()) w.field("problems", why);
+          }});
   return absl::OkStatus();
 }
 

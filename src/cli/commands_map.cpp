@@ -15,7 +15,7 @@ Prot read_prot(ArgReader& r) { return kProts[r.keyword("PROT", {"none", "r", "rw
 
 Status print_if_failed(Session& s, const Subject& who, std::string_view cmd, std::uint64_t addr,
                        std::uint64_t len, const Status& st) {
-  if (!st.ok()) print_errno_line(s, line_head(who, cmd, addr, len), st);
+  if (!st.ok()) print_errno_line(s, cmd, line_head(who, cmd, addr, len), st, proc_fields(who, addr, len));
   return absl::OkStatus();
 }
 

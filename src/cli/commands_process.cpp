@@ -21,7 +21,8 @@ Status exec_fork(Session& s, const Subject& who, const ForkArgs& a) {
   auto child = who.process->fork(a.child);
   if (!child.ok()) {
     // The child does not exist; its name stays free.
-    print_errno_line(s, fmt::format("{} fork {}", who.name, a.child), child.status());
+    print_errno_line(s, "fork", fmt::format("{} fork {}", who.name, a.child), child.status(),
+                     [&](JsonWriter& w) { w.field("proc", who.name).field("child", a.child); });
     return absl::OkStatus();
   }
   s.add_process(a.child, *child);

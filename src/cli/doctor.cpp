@@ -1,4 +1,5 @@
 #include "cli/doctor.h"
+#include "cli/scenario_session.h"
 
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -50,9 +51,10 @@ bool report_backend(std::ostream& out, Backend backend) {
     out << fmt::format("backend {}: not usable: {}\n", to_string(backend), std::string(m.status().message()));
     return false;
   }
-  if (backend == Backend::kAuto)
+  if (backend == Backend::kAuto) {
     out << fmt::format("backend auto resolves to: {}\n", to_string((*m)->backend()));
-  else
+    if ((*m)->backend() == Backend::kKvm) out << "  note: " << kKvmAutoNotice << '\n';
+  } else
     out << fmt::format("backend {}: usable\n", to_string(backend));
   return true;
 }

@@ -1,5 +1,6 @@
 // The uvmsim command: argument parsing and the subcommands (run, doctor, help).
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -8,9 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "cli/doctor.h"
+#include "cli/process_stats_format.h"
+#include "cli/stats_series.h"
 #include "cli/scenario_commands.h"
 #include "cli/scenario_runner.h"
+#include "cli/printable.h"
 #include "cli/trace_writer.h"
 #include "cli/version.h"
 #include "fmt/format.h"
@@ -45,18 +51,33 @@ void print_run_help(std::ostream& out) {
          "\n"
          "options:\n"
          "  --backend soft|kvm|auto  override the script's 'machine backend=...'\n"
+         "  --json                   print each result as one JSON object per line\n"
+         "                           (line, cmd, text and the command's fields)\n"
+         "  --dump-after LINE        after script line LINE, dump every live process\n"
+         "                           (repeatable; format from --dump-format)\n"
+         "  --dump-format text|json|dot   format of --dump-after (default text)\n"
          "  --stats                  after the script's output, print the counters under a\n"
          "                           '--- stats ---' heading (only if the run succeeded)\n"
-         "  --stats-json FILE        write the counters as a JSON object to FILE\n"
-         "  --trace FILE             write a Chrome trace-event JSON of faults, page-daemon\n"
-         "                           passes and loans (opens in Perfetto)\n"
+         "  --stats-json FILE        write the machine's and each process's counters as\n"
+         "                           one JSON object to FILE\n"
+         "  --stats-every N          write a sample of the page gauges and main counters\n"
+         "                           every N commands to the --series FILE\n"
+         "  --series FILE            where --stats-every writes (FILE.csv: CSV, else JSON lines)\n"
+         "  --trace FILE             write a Chrome trace-event JSON of faults, page-ins and\n"
+         "                           page-outs, I/O, the page daemon, loans, fork and exit\n"
+         "                           (streamed; opens in Perfetto)\n"
+         "  --clock host|model       trace timestamps: host wall clock (default) or the\n"
+         "                           deterministic cost model (byte-identical traces)\n"
+         "  --cost-table FILE        with --clock model: 'NAME NANOSECONDS' lines that\n"
+         "                           replace the default costs\n"
          "  -h, --help               show this help\n"
          "\n"
          "scenario commands:\n";
   for (const CommandDef& c : command_table())
     out << fmt::format("  {}\n      {}\n", c.usage, c.summary);
   out << "\n"
-         "Numbers are decimal or 0x hex with an optional K, M or G suffix; DATA is\n"
+         "Numbers are decimal or 0x hex with an optional K, M or G suffix (powers of\n"
+         "1024); DATA is\n"
          "hex:DIGITS or a \"quoted string\"; '#' starts a comment.\n";
 }
 
@@ -80,12 +101,43 @@ std::optional<Backend> backend_named(std::string_view s) {
   return std::nullopt;
 }
 
+// Opens `path` for writing; a clear message when it cannot be.
+std::optional<std::ofstream> open_output(std::string_view option, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    std::cerr << fmt::format("uvmsim run: {} {}: is a directory; give a file name\n", option,
+                             printable(path));
+    return std::nullopt;
+  }
+  std::ofstream f(path);
+  if (!f) {
+    std::cerr << fmt::format("uvmsim run: {} {}: cannot create: {}\n", option, printable(path),
+                             std::strerror(errno));
+    return std::nullopt;
+  }
+  return f;
+}
+
+// A positive decimal count (line numbers, --stats-every), or 0 when s is not one.
+std::uint64_t parse_count(std::optional<std::string_view> s) {
+  std::uint64_t v = 0;
+  if (!s || s->empty()) return 0;
+  for (char c : *s) {
+    if (c < '0' || c > '9' || v > (~0ull - 9) / 10) return 0;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
 int cmd_run(const std::vector<std::string_view>& args) {
   RunOptions options;
   bool print_stats = false;
   std::optional<std::string> stats_json;
   std::optional<std::string> trace_file;
-  TraceWriter trace;
+  std::optional<std::string> series_file;
+  std::optional<std::string> cost_file;
+  TraceClock clock = TraceClock::kHost;
+  bool clock_given = false;
   std::optional<std::string_view> file;
   bool options_done = false;
   for (std::size_t i = 0; i < args.size(); i++) {
@@ -101,8 +153,17 @@ int cmd_run(const std::vector<std::string_view>& args) {
     auto is_opt = [&](std::string_view opt) {
       return a == opt || (a.starts_with(opt) && a.size() > opt.size() && a[opt.size()] == '=');
     };
+    auto file_value = [&](std::string_view opt, std::optional<std::string>& out) -> bool {
+      auto v = value_of(opt);
+      if (!v || v->empty()) {
+        usage_error("run", fmt::format("{} needs a file name", opt));
+        return false;
+      }
+      out = std::string(*v);
+      return true;
+    };
     if (options_done || a == "-" || !a.starts_with("-")) {
-      if (file) return usage_error("run", fmt::format("more than one script given ('{}')", a));
+      if (file) return usage_error("run", fmt::format("more than one script given ('{}')", printable(a)));
       file = a;
     } else if (a == "--") {
       options_done = true;
@@ -111,26 +172,94 @@ int cmd_run(const std::vector<std::string_view>& args) {
       return kExitOk;
     } else if (a == "--stats") {
       print_stats = true;
+    } else if (a == "--json") {
+      options.json = true;
     } else if (is_opt("--backend")) {
       auto v = value_of("--backend");
       if (!v) return usage_error("run", "--backend needs a value: soft, kvm or auto");
       auto b = backend_named(*v);
-      if (!b) return usage_error("run", fmt::format("bad --backend '{}': expected soft, kvm or auto", *v));
+      if (!b) return usage_error("run", fmt::format("bad --backend '{}': expected soft, kvm or auto", printable(*v)));
       options.backend_override = *b;
     } else if (is_opt("--stats-json")) {
-      auto v = value_of("--stats-json");
-      if (!v || v->empty()) return usage_error("run", "--stats-json needs a file name");
-      stats_json = std::string(*v);
+      if (!file_value("--stats-json", stats_json)) return kExitUsage;
     } else if (is_opt("--trace")) {
-      auto v = value_of("--trace");
-      if (!v || v->empty()) return usage_error("run", "--trace needs a file name");
-      trace_file = std::string(*v);
+      if (!file_value("--trace", trace_file)) return kExitUsage;
+    } else if (is_opt("--series")) {
+      if (!file_value("--series", series_file)) return kExitUsage;
+    } else if (is_opt("--cost-table")) {
+      if (!file_value("--cost-table", cost_file)) return kExitUsage;
+    } else if (is_opt("--clock")) {
+      auto v = value_of("--clock");
+      if (!v || (*v != "host" && *v != "model"))
+        return usage_error("run", fmt::format("--clock needs host or model{}", v ? fmt::format(" (not '{}')", printable(*v)) : ""));
+      clock = *v == "model" ? TraceClock::kModel : TraceClock::kHost;
+      clock_given = true;
+    } else if (is_opt("--dump-after")) {
+      auto v = value_of("--dump-after");
+      const std::uint64_t n = parse_count(v);
+      if (n == 0)
+        return usage_error("run", fmt::format("--dump-after needs a script line number (1, 2, ...){}",
+                                              v ? fmt::format(", not '{}'", printable(*v)) : ""));
+      options.dump_after.push_back(n);
+    } else if (is_opt("--dump-format")) {
+      auto v = value_of("--dump-format");
+      if (!v || (*v != "text" && *v != "json" && *v != "dot"))
+        return usage_error("run", "--dump-format needs text, json or dot");
+      options.dump_format = *v == "text" ? 0 : *v == "json" ? 1 : 2;
+    } else if (is_opt("--stats-every")) {
+      auto v = value_of("--stats-every");
+      const std::uint64_t n = parse_count(v);
+      if (n == 0)
+        return usage_error("run", fmt::format("--stats-every needs a number of commands (1, 2, ...){}",
+                                              v ? fmt::format(", not '{}'", printable(*v)) : ""));
+      options.stats_every = n;
     } else {
-      return usage_error("run", fmt::format("unknown option '{}'", a));
+      return usage_error("run", fmt::format("unknown option '{}'", printable(a)));
     }
   }
   if (!file) return usage_error("run", "no script given (FILE, or - for standard input)");
-  if (trace_file) options.trace = &trace;
+  if (options.stats_every && !series_file) return usage_error("run", "--stats-every needs --series FILE");
+  if (series_file && !options.stats_every) return usage_error("run", "--series needs --stats-every N");
+  if ((clock_given || cost_file) && !trace_file) return usage_error("run", "--clock and --cost-table need --trace FILE");
+  if (cost_file && clock != TraceClock::kModel) return usage_error("run", "--cost-table needs --clock model");
+  options.notices = &std::cerr;
+
+  CostModel costs;
+  if (cost_file) {
+    struct stat st {};
+    if (::stat(cost_file->c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      std::cerr << fmt::format("uvmsim run: --cost-table {}: is a directory; give a file name\n", printable(*cost_file));
+      return kExitUsage;
+    }
+    std::ifstream cf(*cost_file);
+    if (!cf) {
+      std::cerr << fmt::format("uvmsim run: --cost-table {}: cannot open: {}\n", printable(*cost_file), std::strerror(errno));
+      return kExitUsage;
+    }
+    if (Status st = costs.load(cf, printable(*cost_file)); !st.ok()) {
+      std::cerr << "uvmsim run: --cost-table " << st.message() << '\n';
+      return kExitUsage;
+    }
+  }
+
+  // Output files are opened before the run: the trace is streamed into its
+  // file, and a bad path is reported before any work is done.
+  std::optional<std::ofstream> trace_out, series_out;
+  std::optional<TraceWriter> trace;
+  std::optional<StatsSeries> series;
+  if (trace_file) {
+    trace_out = open_output("--trace", *trace_file);
+    if (!trace_out) return kExitIo;
+    trace.emplace(*trace_out, clock, costs);
+    options.trace = &*trace;
+  }
+  if (series_file) {
+    series_out = open_output("--series", *series_file);
+    if (!series_out) return kExitIo;
+    series.emplace(*series_out, series_file->ends_with(".csv") ? StatsSeries::Format::kCsv
+                                                              : StatsSeries::Format::kJsonLines);
+    options.series = &*series;
+  }
 
   int status;
   std::optional<ScenarioRunner> runner;
@@ -139,36 +268,46 @@ int cmd_run(const std::vector<std::string_view>& args) {
     runner.emplace(options, std::cout, std::cerr);
     status = runner->run(std::cin);
   } else {
-    std::ifstream in{std::string(*file)};
-    if (!in) {
-      std::cerr << fmt::format("uvmsim run: cannot open '{}': {}\n", *file, std::strerror(errno));
+    const std::string path(*file);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      std::cerr << fmt::format("uvmsim run: {}: is a directory, not a scenario file\n", printable(path));
       return kExitScriptError;
     }
-    options.display_name = std::string(*file);
+    std::ifstream in{path};
+    if (!in) {
+      std::cerr << fmt::format("uvmsim run: cannot open {}: {}\n", printable(path), std::strerror(errno));
+      return kExitScriptError;
+    }
+    options.display_name = printable(path);
     runner.emplace(options, std::cout, std::cerr);
     status = runner->run(in);
   }
-  if (status != kExitOk || !runner->machine()) return status;
-
-  const UvmExp stats = runner->machine()->stats();
-  if (print_stats) std::cout << "--- stats ---\n" << stats.to_string();
-  std::cout.flush();
-  if (trace_file) {
-    std::ofstream tf(*trace_file);
-    trace.write_json(tf);
-    tf.close();
-    if (!tf) {
-      std::cerr << fmt::format("uvmsim run: cannot write '{}': {}\n", *trace_file, std::strerror(errno));
-      return kExitIo;
+  if (trace) {
+    trace->finish();
+    trace_out->close();
+    if (!*trace_out) {
+      std::cerr << fmt::format("uvmsim run: cannot write {}: {}\n", printable(*trace_file), std::strerror(errno));
+      return status != kExitOk ? status : kExitIo;
     }
   }
+  if (series_out) series_out->close();
+  if (status != kExitOk || !runner->machine()) return status;
+
+  const Machine& m = *runner->machine();
+  if (print_stats) std::cout << "--- stats ---\n" << m.stats().to_string() << process_stats_text(m);
+  std::cout.flush();
+  if (series_out && !*series_out) {
+    std::cerr << fmt::format("uvmsim run: cannot write {}: {}\n", printable(*series_file), std::strerror(errno));
+    return kExitIo;
+  }
   if (stats_json) {
-    std::ofstream js(*stats_json);
-    js << stats.to_json() << '\n';
-    js.close();
-    if (!js) {
-      std::cerr << fmt::format("uvmsim run: cannot write '{}': {}\n", *stats_json,
-                               std::strerror(errno));
+    auto js = open_output("--stats-json", *stats_json);
+    if (!js) return kExitIo;
+    *js << stats_json_document(m) << '\n';
+    js->close();
+    if (!*js) {
+      std::cerr << fmt::format("uvmsim run: cannot write {}: {}\n", printable(*stats_json), std::strerror(errno));
       return kExitIo;
     }
   }
@@ -191,7 +330,7 @@ int cmd_help(const std::vector<std::string_view>& args) {
   else if (args[0] == "run") print_run_help(std::cout);
   else if (args[0] == "doctor") print_doctor_help(std::cout);
   else if (args[0] == "help") print_main_help(std::cout);
-  else return usage_error("help", fmt::format("unknown command '{}'", args[0]));
+  else return usage_error("help", fmt::format("unknown command '{}'", printable(args[0])));
   return kExitOk;
 }
 
@@ -214,8 +353,8 @@ int main_impl(int argc, char** argv) {
   if (cmd == "run") return cmd_run(rest);
   if (cmd == "doctor") return cmd_doctor(rest);
   if (cmd == "help") return cmd_help(rest);
-  if (cmd.starts_with("-")) return usage_error("", fmt::format("unknown option '{}'", cmd));
-  return usage_error("", fmt::format("unknown command '{}'", cmd));
+  if (cmd.starts_with("-")) return usage_error("", fmt::format("unknown option '{}'", printable(cmd)));
+  return usage_error("", fmt::format("unknown command '{}'", printable(cmd)));
 }
 
 }  // namespace

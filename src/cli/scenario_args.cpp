@@ -1,8 +1,11 @@
 #include "cli/scenario_args.h"
 
+#include <cctype>
+
 #include <array>
 #include <limits>
 
+#include "cli/printable.h"
 #include "fmt/format.h"
 
 namespace uvmsim::cli {
@@ -22,8 +25,8 @@ absl::Status invalid(std::string_view reason) {
 
 // Kept in step with the global entries of the command table (a test in
 // tests/cli/commands_test.cpp checks that the two agree).
-constexpr std::array<std::string_view, 10> kGlobalCommands = {
-    "machine", "file", "spawn", "truncate", "fileread", "loan", "kread", "unloan", "stats", "check"};
+constexpr std::array<std::string_view, 11> kGlobalCommands = {
+    "machine", "file", "spawn", "truncate", "fileread", "loan", "kread", "unloan", "stats", "check", "dump"};
 
 }  // namespace
 
@@ -37,6 +40,17 @@ absl::StatusOr<std::uint64_t> parse_number(std::string_view text) {
     default: break;
   }
   std::string_view digits = shift ? text.substr(0, text.size() - 1) : text;
+  // A letter at the end that is not a suffix: name the ones there are. (Hex
+  // digits a-f are digits, so only a non-hex letter can be a wrong suffix.)
+  if (!shift && text.size() > 1 && std::isalpha(static_cast<unsigned char>(text.back())) &&
+      !(text.starts_with("0x") && hex_digit(text.back()) >= 0) && text != "0x" &&
+      parse_number(text.substr(0, text.size() - 1)).ok()) {
+    const char c = text.back();
+    if (c == 'k' || c == 'm' || c == 'g')
+      return invalid(fmt::format("size suffixes are upper case: K, M or G (powers of 1024), not '{}'", c));
+    return invalid(fmt::format("unknown size suffix '{}': the suffixes are K, M and G (powers of 1024)",
+                               printable(std::string_view(&c, 1))));
+  }
   unsigned base = 10;
   if (digits.size() >= 2 && digits[0] == '0' && digits[1] == 'x') {
     base = 16;

@@ -74,18 +74,27 @@ void add_loan_commands(CommandTable& table);     // loan kread unloan
 void add_map_commands(CommandTable& table);      // mmap munmap mprotect ... msync
 void add_access_commands(CommandTable& table);   // write fill read sum
 void add_process_commands(CommandTable& table);  // fork exit
+void add_dump_commands(CommandTable& table);     // dump
+
+// Prints P's dump as the `dump` command does (format: 0 text, 1 json,
+// 2 dot); also used by `uvmsim run --dump-after`.
+Status print_dump(Session& s, std::string_view process, int format);
 
 // ---- helpers shared by the executors ----
 
 // "P CMD 0xADDR LEN" — the common head of per-process result lines.
 std::string line_head(const Subject& who, std::string_view cmd, std::uint64_t addr,
                       std::uint64_t len);
-// Prints "HEAD = error ENAME" for a failed system call.
-void print_errno_line(Session& s, std::string_view head, const Status& error);
+// The --json fields of a per-process result: "proc", "addr", "len".
+std::function<void(JsonWriter&)> proc_fields(const Subject& who, std::uint64_t addr, std::uint64_t len);
+// Prints "HEAD = error ENAME" for a failed system call; `fields` adds the
+// command's own --json fields ("result": "error" and "errno" are added here).
+void print_errno_line(Session& s, std::string_view cmd, std::string_view head, const Status& error,
+                      std::function<void(JsonWriter&)> fields = {});
 // Handles a simulated access's outcome: OK → true (the caller prints its
 // normal line, if any); SIGSEGV/SIGBUS → prints "HEAD = SIGxxx", false;
 // killed (out of memory and swap) → prints "P killed REASON", false.
-bool access_succeeded(Session& s, const Subject& who, std::string_view head,
-                      const AccessResult& r);
+bool access_succeeded(Session& s, const Subject& who, std::string_view cmd, std::uint64_t addr,
+                      std::uint64_t len, const AccessResult& r);
 
 }  // namespace uvmsim::cli

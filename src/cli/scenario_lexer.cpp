@@ -1,6 +1,7 @@
 #include "cli/scenario_lexer.h"
 
 #include "absl/status/status.h"
+#include "cli/printable.h"
 #include "fmt/format.h"
 
 namespace uvmsim::cli {
@@ -12,7 +13,8 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 }  // namespace
 
 std::string Token::spelling() const {
-  return kind == Kind::kString ? "\"" + text + "\"" : text;
+  // Quoted back in messages: non-printable bytes escaped (cli/printable.h).
+  return kind == Kind::kString ? "\"" + printable(text) + "\"" : printable(text);
 }
 
 absl::StatusOr<std::vector<Token>> tokenize(std::string_view line) {

@@ -6,6 +6,7 @@
 #include "cli/scenario_args.h"
 #include "cli/scenario_commands.h"
 #include "cli/scenario_lexer.h"
+#include "cli/stats_series.h"
 #include "fmt/format.h"
 
 namespace uvmsim::cli {
@@ -19,7 +20,13 @@ int ScenarioRunner::run(std::istream& in) {
   std::uint64_t line_no = 0;
   while (std::getline(in, line)) {
     line_no++;
+    session_.set_line(line_no);
     if (Status st = run_line(line); !st.ok()) {
+      session_.out().flush();
+      err_ << name << ':' << line_no << ": " << st.message() << '\n';
+      return kExitScriptError;
+    }
+    if (Status st = after_line(line_no); !st.ok()) {
       session_.out().flush();
       err_ << name << ':' << line_no << ": " << st.message() << '\n';
       return kExitScriptError;
@@ -37,7 +44,25 @@ int ScenarioRunner::run(std::istream& in) {
       return kExitScriptError;
     }
   }
+  const RunOptions& o = session_.options();
+  if (o.series && session_.has_machine() && o.series->last_commands() != session_.commands_done())
+    o.series->sample(session_.machine(), line_no, session_.commands_done());
   return kExitOk;
+}
+
+Status ScenarioRunner::after_line(std::uint64_t line_no) {
+  const RunOptions& o = session_.options();
+  if (!session_.has_machine()) return absl::OkStatus();
+  for (std::uint64_t l : o.dump_after) {
+    if (l != line_no) continue;
+    for (const Process* p : session_.machine().processes())
+      if (p->alive())
+        if (Status st = print_dump(session_, p->name(), o.dump_format); !st.ok()) return st;
+  }
+  if (o.series && o.stats_every && session_.commands_done() > 0 &&
+      session_.commands_done() % o.stats_every == 0 && o.series->last_commands() != session_.commands_done())
+    o.series->sample(session_.machine(), line_no, session_.commands_done());
+  return absl::OkStatus();
 }
 
 Status ScenarioRunner::run_line(std::string_view line) {

@@ -30,6 +30,8 @@ class ScenarioRunner {
 
  private:
   Status run_line(std::string_view line);
+  // --dump-after and --stats-every, after a line that ran.
+  Status after_line(std::uint64_t line_no);
 
   Session session_;
   std::ostream& err_;

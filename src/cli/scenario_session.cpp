@@ -8,6 +8,18 @@ namespace uvmsim::cli {
 Session::Session(RunOptions options, std::ostream& out)
     : options_(std::move(options)), out_(out) {}
 
+void Session::emit(const ResultLine& r) {
+  if (!options_.json) {
+    out_ << r.text << '\n';
+    return;
+  }
+  JsonWriter w;
+  w.begin_object().field("line", line_).field("cmd", r.cmd).field("text", r.text);
+  if (r.fields) r.fields(w);
+  w.end_object();
+  out_ << w.str() << '\n';
+}
+
 Status Session::create_machine(MachineConfig config) {
   if (machine_) return absl::FailedPreconditionError("machine: the machine exists already");
   if (options_.backend_override) config.backend = *options_.backend_override;
@@ -20,6 +32,8 @@ Status Session::create_machine(MachineConfig config) {
                     to_string(config.backend), why));
   }
   machine_ = *std::move(m);
+  if (config.backend == Backend::kAuto && machine_->backend() == Backend::kKvm && options_.notices)
+    *options_.notices << "uvmsim: backend=auto chose kvm: " << kKvmAutoNotice << '\n';
   if (options_.trace) machine_->set_trace_sink(options_.trace);
   return absl::OkStatus();
 }

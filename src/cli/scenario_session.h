@@ -4,13 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "dump/json_writer.h"
 #include "uvmsim/machine.h"
 #include "uvmsim/process.h"
 #include "uvmsim/status.h"
@@ -24,6 +27,34 @@ struct RunOptions {
   std::optional<Backend> backend_override;
   // --trace: receives the machine's trace events (not owned).
   TraceSink* trace = nullptr;
+  // --json: every result line as one JSON object (ResultLine).
+  bool json = false;
+  // --dump-after LINE (repeatable): dump every live process after that
+  // script line, in dump_format (0 text, 1 json, 2 dot).
+  std::vector<std::uint64_t> dump_after;
+  int dump_format = 0;
+  // --stats-every N: a sample into `series` (not owned) every N commands.
+  std::uint64_t stats_every = 0;
+  class StatsSeries* series = nullptr;
+  // Notices for the user (backend=auto chose kvm): standard error; null: none.
+  std::ostream* notices = nullptr;
+};
+
+// What `backend=auto` choosing kvm means for the user, for the run's notice
+// and `uvmsim doctor`.
+inline constexpr const char* kKvmAutoNotice =
+    "every simulated access runs as a KVM guest entry (about 30 µs each on this kind of "
+    "platform, against well under 1 µs with the soft MMU); choose the soft MMU with "
+    "--backend soft or 'machine backend=soft'";
+
+// One result of a command (the scenario language's "Output"): the plain
+// line(s) and, for --json, the command's fields.
+struct ResultLine {
+  std::string_view cmd;  // the command word
+  std::string text;      // exactly what the plain form prints, without the last newline
+  // Writes the command's fields ("proc", "addr", "result", ...) into the
+  // object; may be empty.
+  std::function<void(JsonWriter&)> fields;
 };
 
 class Session {
@@ -33,6 +64,12 @@ class Session {
   const RunOptions& options() const { return options_; }
   // Standard output of the scenario (result lines only).
   std::ostream& out() { return out_; }
+  // Prints one result: its text, or with --json one object
+  // {"line": N, "cmd": ..., "text": ..., fields...} on one line.
+  void emit(const ResultLine& r);
+  // The script line being run (for --json's "line").
+  void set_line(std::uint64_t line) { line_ = line; }
+  std::uint64_t line() const { return line_; }
 
   bool has_machine() const { return machine_ != nullptr; }
   Machine& machine() { return *machine_; }
@@ -76,6 +113,7 @@ class Session {
   std::ostream& out_;
   std::unique_ptr<Machine> machine_;
   std::uint64_t commands_done_ = 0;
+  std::uint64_t line_ = 0;
   std::map<std::string, Name, std::less<>> names_;
 };
 

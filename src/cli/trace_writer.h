@@ -1,31 +1,53 @@
-// `uvmsim run --trace FILE`: collects the machine's trace events and writes
-// them as Chrome trace-event JSON ({"traceEvents": [...]}), which Perfetto
-// (ui.perfetto.dev) and chrome://tracing open. Faults are complete events
-// ("ph":"X") on the faulting process's track (pid = tid = process id), with
-// their case as the event name; page-daemon passes are complete events on the
-// kernel track (pid 0); loans and unloans are instant events.
+// `uvmsim run --trace FILE`: writes the machine's trace events as Chrome
+// trace-event JSON ({"traceEvents": [...]}), which Perfetto
+// (ui.perfetto.dev) and chrome://tracing open. Events are written as they
+// happen (streamed): memory does not grow with the run.
+//
+// Tracks: one per process, named by its script name (pid = tid = process
+// id), and "kernel" (pid 0) for the page daemon. Faults are complete events
+// ("ph":"X") named by their case; page-ins and page-outs are instant events
+// per page with the process and address when there is one; swap and file
+// I/O are complete events; loans, unloans, fork and exit are instant events.
+//
+// Clocks: kHost stamps events with the host's monotonic clock (wall time of
+// the simulation itself); kModel with a CostModel (cost_model.h), so that
+// two runs of a script give byte-identical traces and the end of the trace
+// is the modelled total time ("otherData": {"modelled_total_ns": N}).
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <vector>
 
+#include "cli/cost_model.h"
 #include "uvmsim/trace.h"
 
 namespace uvmsim::cli {
 
+enum class TraceClock { kHost, kModel };
+
 class TraceWriter final : public TraceSink {
  public:
+  TraceWriter(std::ostream& out, TraceClock clock, CostModel costs = {});
+  ~TraceWriter() override;
   void event(const TraceEvent& e) override;
-  void write_json(std::ostream& out) const;
-  std::size_t size() const { return events_.size(); }
+  // Closes the JSON document (also done by the destructor).
+  void finish();
+  std::uint64_t events() const { return events_; }
+  std::uint64_t model_now_ns() const { return now_; }
 
  private:
-  struct Stored {
-    std::string name, kind;
-    int pid;
-    std::uint64_t ts_ns, dur_ns, addr, count;
-  };
-  std::vector<Stored> events_;
+  void write(const std::string& json);
+  std::uint64_t charge(std::uint64_t ns);
+
+  std::ostream& out_;
+  TraceClock clock_;
+  CostModel costs_;
+  bool first_ = true;
+  bool finished_ = false;
+  std::uint64_t events_ = 0;
+  std::uint64_t now_ = 0;               // model clock
+  std::vector<std::uint64_t> open_;     // model start times of open faults / daemon passes
 };
 
 }  // namespace uvmsim::cli

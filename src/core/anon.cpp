@@ -1,4 +1,5 @@
 #include "core/anon.h"
+#include "core/trace_events.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -106,6 +107,8 @@ int uvm_anon_pagein(Uvm& uvm, Anon* anon) {
   }
   uvm.swap->swpgonly--;
   uvm.cnt.pgswapin++;
+  trace_io(uvm, "swap-read", 1);
+  trace_pagein(uvm, "anon", 1);
   pg->set_uanon(anon);
   pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON | PG_CLEAN) & ~(PG_BUSY | PG_FAKE));
   uvm.pm->set_anon_page(anon, pg);

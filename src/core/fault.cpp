@@ -12,6 +12,7 @@
 #include "core/loan.h"
 #include "core/page.h"
 #include "core/pmap.h"
+#include "core/process_counters.h"
 #include "core/promote.h"
 #include "core/uvm.h"
 #include "core/uvm_object.h"
@@ -229,9 +230,21 @@ std::string_view to_string(FaultCase c) {
 
 Fault uvm_fault(VmMap& map, vaddr_t va, Access access) {
   Uvm& uvm = map.uvm();
+  // Per-process counters (core/process_counters.h): charge the difference.
+  const FaultChargeSnapshot charged = FaultChargeSnapshot::of(uvm.cnt);
+  struct Charge {
+    VmMap& map;
+    const FaultChargeSnapshot& before;
+    ~Charge() { charge_fault(map.counters, before, map.uvm().cnt); }
+  } charge{map, charged};
   if (!uvm.trace) return fault_internal(map, va, access, false);
+  // "fault-begin" lets a trace writer with a modelled clock start the
+  // fault before the page-ins and I/O that happen inside it.
   const std::uint64_t t0 = uvm.now_ns();
+  uvm.emit("fault-begin", access == Access::kWrite ? "write" : "read", map.pid, t0, 0, va, 0);
+  uvm.trace_ctx = {map.pid, va};
   const Fault r = fault_internal(map, va, access, false);
+  uvm.trace_ctx = {};
   const std::uint64_t t1 = uvm.now_ns();
   uvm.emit("fault", trace_kind(r), map.pid, t0, t1 - t0, va, static_cast<std::uint64_t>(r.nahead));
   return r;

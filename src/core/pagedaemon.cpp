@@ -1,4 +1,5 @@
 #include "core/pagedaemon.h"
+#include "core/trace_events.h"
 
 #include <algorithm>
 #include <cstring>
@@ -100,6 +101,7 @@ std::uint64_t PageDaemon::run() {
   uvm_.cnt.pdwoke++;
   const std::uint64_t before = uvm_.pm->free_count();
   const std::uint64_t t0 = uvm_.now_ns();
+  uvm_.emit("pagedaemon-begin", policy_->name(), 0, t0, 0, 0, 0);
   policy_->run(*this);
   running_ = false;
   const std::uint64_t after = uvm_.pm->free_count();
@@ -212,10 +214,12 @@ void PageDaemon::release_anon_page(Page* pg) {
 // in one write (uvm_swap_alloc with npages > 1).
 bool PageDaemon::evict_anon(Page* pg) {
   Anon* anon = pg->uanon();
+  const PageRef ref = trace_page_ref(uvm_, pg);  // before the unmap
   uvm_pageunmap(*uvm_.pm, pg);
   const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
   if (!dirty && anon->an_swslot != 0) {
     release_anon_page(pg);
+    trace_pageout(uvm_, "anon-clean", ref, 1);
     return true;
   }
   if (!uvm_.swap) {
@@ -231,6 +235,8 @@ bool PageDaemon::evict_anon(Page* pg) {
     uvm_.cnt.pgswapout++;
     uvm_.cnt.pdpageouts++;
     release_anon_page(pg);
+    trace_io(uvm_, "swap-write", 1);
+    trace_pageout(uvm_, "anon", ref, 1);
     return true;
   }
   std::vector<Page*> cluster{pg};
@@ -255,8 +261,12 @@ bool PageDaemon::evict_anon(Page* pg) {
     return false;
   }
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(n) * kPageSize);
+  std::vector<PageRef> refs{ref};
   for (int i = 0; i < n; i++) {
-    if (i > 0) uvm_pageunmap(*uvm_.pm, cluster[i]);
+    if (i > 0) {
+      if (uvm_.trace) refs.push_back(trace_page_ref(uvm_, cluster[i]));
+      uvm_pageunmap(*uvm_.pm, cluster[i]);
+    }
     std::memcpy(buf.data() + static_cast<std::size_t>(i) * kPageSize, uvm_.pm->data(cluster[i]), kPageSize);
   }
   if (uvm_.swap->write(slot, buf.data(), n) != 0) {
@@ -270,6 +280,8 @@ bool PageDaemon::evict_anon(Page* pg) {
   }
   uvm_.cnt.pgswapout += static_cast<std::uint64_t>(n);
   uvm_.cnt.pdpageouts++;
+  trace_io(uvm_, "swap-write", static_cast<std::uint64_t>(n));
+  for (std::size_t i = 0; i < refs.size(); i++) trace_pageout(uvm_, "anon", refs[i], 1);
   return true;
 }
 

@@ -71,6 +71,12 @@ struct Uvm {
 
   // Tracing (include/uvmsim/trace.h): null when off.
   TraceSink* trace = nullptr;
+  // The fault being handled (process, address), for page-in and I/O events
+  // inside it (core/trace_events.h); {0, 0} outside faults.
+  struct TraceContext {
+    int pid = 0;
+    vaddr_t va = 0;
+  } trace_ctx;
   std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
   std::uint64_t now_ns() const {
     return static_cast<std::uint64_t>(

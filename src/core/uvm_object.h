@@ -79,6 +79,13 @@ class UvmObject {
   // [startslot, endslot) and drop the slot. errno result (ENOMEM).
   virtual int swap_off(int /*startslot*/, int /*endslot*/) { return 0; }
 
+  // --- inspection (dumps; core/vm_inspect.h) ---
+  // Pages of [start, end) whose data the pager keeps in swap (aobj swap
+  // blocks); 0 for pagers that keep none.
+  virtual std::uint64_t swap_blocks(voff_t /*start*/ = 0, voff_t /*end*/ = ~voff_t{0}) const { return 0; }
+  // Of those, the pages that are not resident (swap holds the only copy).
+  virtual std::uint64_t swap_only_blocks(voff_t /*start*/, voff_t /*end*/) const { return 0; }
+
   // --- resident pages ---
   Page* find_page(voff_t offset) const;
   void insert_page(Page* pg, voff_t offset);  // takes ownership (uobject/offset)

@@ -22,6 +22,7 @@
 
 #include "absl/container/btree_map.h"
 #include "core/amap.h"
+#include "uvmsim/stats.h"
 #include "uvmsim/status.h"
 #include "uvmsim/types.h"
 
@@ -67,6 +68,8 @@ class VmMap {
   Pmap& pmap() { return pmap_; }
   // The process this map belongs to (for traces); 0 if none.
   int pid = 0;
+  // Event counters of the process (core/process_counters.h charges them).
+  ProcessStats counters;
 
   // The entry containing va, or nullptr.
   MapEntry* lookup(vaddr_t va);

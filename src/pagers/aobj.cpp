@@ -1,5 +1,7 @@
 #include "pagers/aobj.h"
 
+#include "core/trace_events.h"
+
 #include <cerrno>
 #include <cstring>
 
@@ -156,6 +158,8 @@ int Aobj::get(voff_t offset, Page** pgp, int flags) {
     }
     uvm.swap->swpgonly--;
     uvm.cnt.pgswapin++;
+    trace_io(uvm, "swap-read", 1);
+    trace_pagein(uvm, "aobj", 1);
     insert_page(pg, offset);
     pg->flags = static_cast<std::uint16_t>((pg->flags | PG_CLEAN | PG_TABLED) & ~(PG_BUSY | PG_FAKE));
   } else {
@@ -192,6 +196,8 @@ int Aobj::pageout(Page* pg) {
     }
     set_swslot(pageidx, slot);
     uvm.cnt.pgswapout++;
+    trace_io(uvm, "swap-write", 1);
+    trace_pageout(uvm, "aobj", trace_page_ref(uvm, pg), 1);
   }
   remove_page(pg);
   pg->wire_count = 0;

@@ -49,6 +49,8 @@ class Aobj final : public UvmObject {
   // The map layer's request (msync, madvise): NetBSD's uao_put. Never fails.
   int flush(voff_t start, voff_t end, int flags) override;
   const char* kind() const override { return "aobj"; }
+  std::uint64_t swap_blocks(voff_t start = 0, voff_t end = ~voff_t{0}) const override;
+  std::uint64_t swap_only_blocks(voff_t start, voff_t end) const override;
 
   // --- swap slots ---
   int find_swslot(int pageidx) const;

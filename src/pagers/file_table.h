@@ -61,6 +61,8 @@ class FileTable {
   // Pages owned by all vnodes.
   std::uint64_t resident_pages() const;
   std::size_t nfiles() const { return files_.size(); }
+  // The name of the file whose vnode is obj, or "" (dumps; file_table_names.cpp).
+  std::string_view name_of(const UvmObject* obj) const;
 
   static bool valid_name(std::string_view name);
 

@@ -1,5 +1,7 @@
 #include "pagers/vnode.h"
 
+#include "core/trace_events.h"
+
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -113,6 +115,8 @@ int Vnode::get(voff_t offset, Page** pgp, int flags) {
   }
   std::memset(data + got, 0, kPageSize - static_cast<std::uint64_t>(got));
   uvm.cnt.vnode_pagein++;
+  trace_io(uvm, "file-read", 1);
+  trace_pagein(uvm, "vnode", 1);
   insert_page(pg, offset);
   // Data valid and equal to the file: clean, and no stale modified bit.
   pg->flags = static_cast<std::uint16_t>((pg->flags & ~(PG_BUSY | PG_FAKE)) | PG_CLEAN);
@@ -234,6 +238,7 @@ int Vnode::clean_cluster(Page* pg, voff_t stop, int* run_len) {
     if (err == 0) {
       uvm.cnt.vnode_clusters++;
       uvm.cnt.vnode_pageout += iov.size();
+      trace_io(uvm, "file-write", iov.size());
     } else {
       uvm.cnt.vnode_ioerr++;
     }

@@ -55,6 +55,7 @@ StatusOr<LoanHandle> Machine::loan(Process& p, vaddr_t addr, vsize_t len, LoanTo
   LoanRecord rec;
   if (int err = uvm_loan(*p.vmspace().map, addr, rlen, to, &rec); err != 0)
     return errno_status(err, fmt::format("loan [{:#x}, {:#x})", addr, addr + rlen));
+  p.vmspace().map->counters.loans += atop(rlen);
   const std::uint64_t id = uvm_->next_loan++;
   uvm_->emit("loan", to == LoanTo::kKernel ? "kernel" : "anon", p.pid(), uvm_->now_ns(), 0, addr, atop(rlen));
   uvm_->loans.emplace(id, std::move(rec));
@@ -145,6 +146,8 @@ StatusOr<Process*> Machine::spawn(std::string name) {
   p->vm_ = std::move(vm);
   Process* raw = p.get();
   uvm_->procs.push_back(std::move(p));
+  // The trace names the process's track after this (kind = its name).
+  uvm_->emit("spawn", raw->name(), pid, uvm_->now_ns(), 0, 0, 0);
   return raw;
 }
 

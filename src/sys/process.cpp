@@ -202,16 +202,20 @@ StatusOr<Process*> Process::fork(std::string child_name) {
   if (!alive()) return process_dead(*this);
   auto child = machine_.spawn(std::move(child_name));
   if (!child.ok()) return child.status();
+  vm_->map->counters.forks++;
   int err = uvmspace_fork(*vm_->map, *(*child)->vm_->map);
   if (err != 0) {
     (void)(*child)->exit();
     return errno_status(err, "fork: out of memory copying the address space");
   }
+  machine_.uvm().emit("fork", (*child)->name(), pid_, machine_.uvm().now_ns(), 0, 0,
+                      static_cast<std::uint64_t>((*child)->pid()));
   return *child;
 }
 
 Status Process::exit() {
   if (!alive()) return process_dead(*this);
+  machine_.uvm().emit("exit", killed_reason_.empty() ? "exit" : "killed", pid_, machine_.uvm().now_ns(), 0, 0, 0);
   vm_->map.reset();   // unmaps everything
   vm_->pmap.reset();  // frees the page tables
   vm_.reset();

@@ -11,7 +11,7 @@ using namespace uvmsim::cli;
 
 TEST_CASE("the table has every command of the spec, once per scope", "[commands]") {
   const std::set<std::string> globals = {"machine", "file",  "spawn",  "truncate", "fileread",
-                                         "loan",    "kread", "unloan", "stats",    "check"};
+                                         "loan",    "kread", "unloan", "stats",    "check", "dump"};
   const std::set<std::string> per_process = {"mmap",    "munmap", "mprotect", "minherit", "madvise",
                                              "mlock",   "munlock", "msync",   "write",    "fill",
                                              "read",    "sum",     "fork",    "exit"};

@@ -51,7 +51,7 @@ TEST_CASE("syntax errors", "[errors][syntax]") {
 TEST_CASE("bad numbers", "[errors][numbers]") {
   expect_error("spawn p\np read zz 1\n", "2: read: bad ADDR 'zz': not a number");
   expect_error("spawn p\np read 0x 1\n", "2: read: bad ADDR '0x': not a number");
-  expect_error("spawn p\np read 0x1000 4k\n", "2: read: bad LEN '4k': not a number");
+  expect_error("spawn p\np read 0x1000 4k\n", "2: read: bad LEN '4k': size suffixes are upper case: K, M or G (powers of 1024), not 'k'");
   expect_error("spawn p\np read 0x1000 -1\n", "2: read: bad LEN '-1': not a number");
   expect_error("spawn p\np read 0x1000 \"4\"\n", "2: read: bad LEN '\"4\"': not a number");
   expect_error("spawn p\np read 0x1000 99999999999999999999\n",

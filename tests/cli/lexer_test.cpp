@@ -87,12 +87,21 @@ TEST_CASE("numbers: decimal, 0x hex, K/M/G suffixes", "[lexer][numbers]") {
 }
 
 TEST_CASE("bad numbers are rejected with a reason", "[lexer][numbers]") {
-  for (const char* bad : {"", "x", "0x", "K", "-1", "+1", "1k", "1KB", "0X10", "12a", "0xg", "1.5"}) {
+  for (const char* bad : {"", "x", "0x", "K", "-1", "+1", "0X10", "0xg", "1.5"}) {
     INFO(bad);
     auto v = parse_number(bad);
     REQUIRE_FALSE(v.ok());
     CHECK(v.status().message() == "not a number");
   }
+  // A number followed by a letter that is not a suffix: the message names
+  // the suffixes there are.
+  for (const char* bad : {"1KB", "12a", "1T"}) {
+    INFO(bad);
+    auto v = parse_number(bad);
+    REQUIRE_FALSE(v.ok());
+    CHECK(std::string(v.status().message()).ends_with("': the suffixes are K, M and G (powers of 1024)"));
+  }
+  CHECK(parse_number("1k").status().message() == "size suffixes are upper case: K, M or G (powers of 1024), not 'k'");
   for (const char* big : {"18446744073709551616", "0x10000000000000000", "17179869184G"}) {
     INFO(big);
     auto v = parse_number(big);

@@ -45,24 +45,45 @@ if(NOT EXISTS ${prefix}/include/uvmsim/machine.h)
 endif()
 file(GLOB_RECURSE installed_headers LIST_DIRECTORIES false ${prefix}/include/*)
 foreach(h IN LISTS installed_headers)
-  if(NOT h MATCHES "/include/uvmsim/[^/]+\\.h$")
+  if(NOT h MATCHES "/include/uvmsim/[^/]+\\.h$" AND NOT h MATCHES "/include/uvmsim/internal/(core|pagers)/[^/]+\\.h$")
     message(FATAL_ERROR "install: unexpected header ${h}")
   endif()
   # A public header may include the standard library, Abseil and other
-  # public headers, nothing from src/.
+  # public headers; an internal one also the other internal headers. Every
+  # quoted include resolves inside the installed tree (nothing from src/).
   file(STRINGS ${h} includes REGEX "^[ \t]*#[ \t]*include")
   foreach(inc IN LISTS includes)
-    if(NOT inc MATCHES "<[a-z_0-9]+>|\"(uvmsim|absl)/[^\"]+\"")
+    if(h MATCHES "/internal/")
+      set(allowed "<[a-z_0-9./]+>|\"(uvmsim|absl|core|pagers)/[^\"]+\"")
+    else()
+      set(allowed "<[a-z_0-9]+>|\"(uvmsim|absl)/[^\"]+\"")
+    endif()
+    if(NOT inc MATCHES "${allowed}")
       message(FATAL_ERROR "install: ${h} has a non-public include: ${inc}")
     endif()
-    if(inc MATCHES "\"uvmsim/([^\"]+)\"")
-      set(inc_file ${CMAKE_MATCH_1})
-      if(NOT EXISTS ${prefix}/include/uvmsim/${inc_file})
-        message(FATAL_ERROR "install: ${h} includes uvmsim/${inc_file}, not installed")
+    if(inc MATCHES "\"(uvmsim|core|pagers)/([^\"]+)\"")
+      set(inc_file ${CMAKE_MATCH_1}/${CMAKE_MATCH_2})
+      if(NOT EXISTS ${prefix}/include/${inc_file} AND NOT EXISTS ${prefix}/include/uvmsim/internal/${inc_file})
+        message(FATAL_ERROR "install: ${h} includes ${inc_file}, not installed")
       endif()
     endif()
   endforeach()
 endforeach()
+# Every type the public API returns has its header installed.
+foreach(hdr uvmsim/internal/core/uvm.h uvmsim/internal/core/vmspace.h uvmsim/dump.h)
+  if(NOT EXISTS ${prefix}/include/${hdr})
+    message(FATAL_ERROR "install: ${hdr} missing")
+  endif()
+endforeach()
+# The docs with their images, the examples, the pkg-config file.
+file(GLOB_RECURSE installed_pngs ${prefix}/share/doc/*/img/*.png)
+file(GLOB_RECURSE installed_policy ${prefix}/share/doc/*/examples/policy_demo.cpp)
+file(GLOB_RECURSE installed_guide ${prefix}/share/doc/*/user-guide.md)
+file(GLOB_RECURSE pc_files ${prefix}/*/uvmsim.pc)
+if(NOT installed_pngs OR NOT installed_policy OR NOT installed_guide OR NOT pc_files)
+  message(FATAL_ERROR "install: docs images (${installed_pngs}), examples/policy_demo.cpp "
+                      "(${installed_policy}), user-guide.md or uvmsim.pc (${pc_files}) missing")
+endif()
 
 # 3. Configure and build the consumer against the prefix only (no package
 #    registry, no build tree), with the same compiler and generator.
@@ -81,7 +102,8 @@ run("consumer configure" ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consume
   -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
   "-DCMAKE_CXX_FLAGS=-Wall -Wextra"
   -DCMAKE_COMPILE_WARNING_AS_ERROR=${WERROR}
-  -DUVMSIM_README_EXAMPLE=${SOURCE_DIR}/examples/readme_example.cpp)
+  -DUVMSIM_README_EXAMPLE=${SOURCE_DIR}/examples/readme_example.cpp
+  -DUVMSIM_POLICY_EXAMPLE=${installed_policy})
 file(STRINGS ${consumer_build}/CMakeCache.txt found_dir REGEX "^uvmsim_DIR:")
 string(FIND "${found_dir}" "${prefix}/" at)
 if(NOT at GREATER -1)
@@ -115,11 +137,51 @@ message(STATUS "policy_demo:\n${run_out}")
 expect_match(policy_demo "${run_out}" "clock +pages written to swap +[1-9][0-9]*,.* check ok\n")
 expect_match(policy_demo "${run_out}" "clean-first +pages written to swap +[1-9][0-9]*,.* check ok\n")
 
+find_program_built(inspect inspect)
+run("inspect" ${inspect})
+expect_match(inspect "${run_out}" "^entries 1, anons 2, dumped anons 2, process faults 2\n$")
+
 find_program_built(readme_example readme_example)
 run("readme_example" ${readme_example})
 expect_match(readme_example "${run_out}" "^parent sees hello; COW faults: 1; checker: ok\n$")
 
-# 5. The installed command runs an example to its expected output.
+# 5. The same programs built with pkg-config alone: the compiler, the .pc
+#    file of the prefix (found through PKG_CONFIG_PATH only) and its flags.
+if(PKG_CONFIG)
+  list(GET pc_files 0 pc_file)
+  get_filename_component(pc_dir ${pc_file} DIRECTORY)
+  set(pc_env ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${pc_dir})
+  run("pkg-config --cflags --libs uvmsim" ${pc_env} ${PKG_CONFIG} --cflags --libs uvmsim)
+  string(STRIP "${run_out}" pc_flags)
+  separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+  set(pc_build ${WORK_DIR}/pkgconfig-build)
+  file(MAKE_DIRECTORY ${pc_build})
+  set(werror "")
+  if(WERROR)
+    set(werror -Werror)
+  endif()
+  foreach(prog cow_demo:${SOURCE_DIR}/tests/install/consumer/main.cpp
+               inspect:${SOURCE_DIR}/tests/install/consumer/inspect.cpp
+               readme_example:${SOURCE_DIR}/examples/readme_example.cpp
+               policy_demo:${installed_policy})
+    string(REPLACE ":" ";" parts "${prog}")
+    list(GET parts 0 name)
+    list(GET parts 1 src)
+    # Sources first, then the libraries (static archives are resolved in order).
+    run("pkg-config build of ${name}" ${CXX_COMPILER} -Wall -Wextra ${werror} ${src} -o ${pc_build}/${name} ${pc_flags})
+  endforeach()
+  run("pkg-config cow_demo" ${pc_build}/cow_demo)
+  expect_match("pkg-config cow_demo" "${run_out}" "checker: ok\n")
+  run("pkg-config inspect" ${pc_build}/inspect)
+  expect_match("pkg-config inspect" "${run_out}" "^entries 1, anons 2, dumped anons 2, process faults 2\n$")
+  run("pkg-config readme_example" ${pc_build}/readme_example)
+  expect_match("pkg-config readme_example" "${run_out}" "^parent sees hello; COW faults: 1; checker: ok\n$")
+  message(STATUS "install_package: pkg-config consumer ok (${pc_flags})")
+else()
+  message(FATAL_ERROR "install: pkg-config not found (scripts/deps.sh installs it)")
+endif()
+
+# 6. The installed command runs an example to its expected output.
 if(HAVE_CLI)
   run("uvmsim --version" ${prefix}/bin/uvmsim --version)
   expect_match("uvmsim --version" "${run_out}" "^uvmsim [0-9]+\\.[0-9]+\\.[0-9]+\n$")
