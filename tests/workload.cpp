@@ -178,8 +178,8 @@ std::uint64_t fnv1a(const std::vector<std::uint8_t>& v) {
 
 }  // namespace
 
-Model::Model(const Mix& mix, const std::vector<FileSpec>& files, bool may_oom)
-    : mix_(mix), file_specs_(files), may_oom_(may_oom) {
+Model::Model(const Mix& mix, const std::vector<FileSpec>& files, const Regime& regime)
+    : mix_(mix), file_specs_(files), may_oom_(regime.may_oom()), no_swap_(regime.swap_pages == 0) {
   for (const FileSpec& f : files) {
     auto o = std::make_shared<MemObject>();
     o->file = true;
@@ -294,14 +294,22 @@ Expect Model::expect(const Op& op) const {
         e.err = ENOMEM;
       } else if (op.len > 0 && op.msync == MsyncMode::kInvalidate) {
         // msync(MS_INVALIDATE) refuses locked memory.
-        for (std::uint64_t v = first; v < first + n; v++)
-          if (p->pages.at(v).wired) e.err = EBUSY;
+        for (std::uint64_t v = first; v < first + n; v++) {
+          const VPage& pg = p->pages.at(v);
+          if (pg.wired) e.err = EBUSY;
+          // Freeing a dirty page of shared anonymous memory needs swap to
+          // clean it first: without swap the page stays and msync says EIO.
+          if (no_swap_ && pg.shared_mapping && !pg.object->file) e.alt_err = EIO;
+        }
+        if (e.err) e.alt_err = -1;
       }
       break;
     case OpKind::kMlock:
     case OpKind::kMunlock:
       // mlock rounds the address down (and the length up by as much).
       if (op.len > 0 && !covered(*p, first, page_count(op.addr, op.len))) e.err = ENOMEM;
+      // On a tiny machine the pages to wire may not fit in memory.
+      else if (op.kind == OpKind::kMlock && may_oom_) e.alt_err = ENOMEM;
       break;
     case OpKind::kWrite:
       expect_access(*p, op.addr, op.data.size(), true, &e);
@@ -402,11 +410,28 @@ void Model::store(ProcModel& p, vaddr_t addr, const std::uint8_t* src, std::uint
   }
 }
 
+// An mlock that ran out of memory is undone, but the private copies its write
+// faults made stay: such a page may or may not still show its file. Its bytes
+// are unknown until written (a copy of zeros is zeros either way).
+void Model::failed_mlock(ProcModel& p, const Op& op) {
+  const std::uint64_t f = op.addr / kPageSize;
+  for (std::uint64_t vpn = f; vpn < f + page_count(op.addr, op.len); vpn++) {
+    auto it = p.pages.find(vpn);
+    if (it == p.pages.end()) continue;
+    VPage& v = it->second;
+    if (v.shared_mapping || !(v.prot & kProtWrite) || v.slot->anon || !v.object) continue;
+    v.slot->anon = copy_cell(*visible(p, vpn));
+    v.slot->anon->known.assign(kPageSize, 0);
+  }
+}
+
 void Model::apply(const Op& op, const Observed& obs) {
   if (op.kind == OpKind::kFork) next_proc_ = std::max(next_proc_, op.other + 1);
   if (op.kind == OpKind::kLoan) next_loan_ = std::max(next_loan_, op.other + 1);
-  if (obs.err != 0) return;
   ProcModel* p = proc_mut(op.proc);
+  if (op.kind == OpKind::kMlock && obs.err == ENOMEM && covered(*p, op.addr / kPageSize, page_count(op.addr, op.len)))
+    failed_mlock(*p, op);
+  if (obs.err != 0) return;
   const std::uint64_t first = op.addr / kPageSize, n = round_page(op.len) / kPageSize;
   auto each_mapped = [&](std::uint64_t f, std::uint64_t count, auto fn) {
     for (auto it = p->pages.lower_bound(f); it != p->pages.end() && it->first < f + count; ++it) fn(it->second);
@@ -893,7 +918,7 @@ void compare_bytes(const std::vector<std::uint8_t>& got, const Expect& e, std::u
 }  // namespace
 
 Lockstep::Lockstep(const std::vector<MachineAxis>& axes, const Regime& regime, const Mix& mix)
-    : regime_(regime), model_(mix, workload_files(mix), regime.may_oom()) {
+    : regime_(regime), model_(mix, workload_files(mix), regime) {
   REQUIRE(!axes.empty());
   for (const MachineAxis& a : axes) {
     MachineConfig cfg;

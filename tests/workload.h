@@ -230,9 +230,10 @@ struct Observed {
 
 class Model {
  public:
-  // may_oom: a tiny machine (Regime::may_oom), where forks may fail and
-  // accesses may kill.
-  Model(const Mix& mix, const std::vector<FileSpec>& files, bool may_oom);
+  // The regime matters where the machine may legitimately fail: on a tiny
+  // machine forks may fail and accesses may kill; without swap, dirty
+  // anonymous-object pages cannot be cleaned for msync(MS_INVALIDATE).
+  Model(const Mix& mix, const std::vector<FileSpec>& files, const Regime& regime);
 
   Expect expect(const Op& op) const;
   // Applies op given what the machines did (a fork or loan that failed, a
@@ -255,6 +256,7 @@ class Model {
 
  private:
   ProcModel* proc_mut(int id);
+  void failed_mlock(ProcModel& p, const Op& op);
   void map_range(ProcModel& p, const Op& op);
   void store(ProcModel& p, vaddr_t addr, const std::uint8_t* src, std::uint8_t fill, std::uint64_t n);
   void expect_access(const ProcModel& p, vaddr_t addr, std::uint64_t len, bool write, Expect* e) const;
@@ -265,6 +267,7 @@ class Model {
   std::vector<ProcModel> procs_;  // live processes
   std::vector<LoanModel> loans_;  // outstanding loans
   bool may_oom_ = false;
+  bool no_swap_ = false;
   int next_proc_ = 1;
   int next_loan_ = 1;
 };

@@ -35,7 +35,7 @@ struct Scenario {
 // A scenario of `steps` operations and the output the model predicts.
 Scenario generate(std::uint64_t seed, const Regime& regime, int steps) {
   const Mix mix = scenario_mix();
-  Model model(mix, workload_files(mix), regime.may_oom());
+  Model model(mix, workload_files(mix), regime);
   Generator gen(seed, mix);
   Scenario s;
   s.script = fmt::format("# random scenario, seed {}\n", seed) + scenario_header(regime, model.files());
