@@ -19,9 +19,15 @@
 //     anonymous memory is a snapshot, as NetBSD's amap-backed shared memory.
 // Fork copies Slots for `copy`, shares them for `share` (both processes then
 // write the same anonymous page), makes fresh zero memory for `zero`. A loan
-// snapshots the bytes the lender sees. madvise `free` may or may not discard
-// a private page (NetBSD keeps pages shared copy-on-write): its bytes become
-// unknown until written, and reads of unknown bytes are not compared.
+// snapshots the bytes the lender sees. mlock of a writable private page
+// copies it (the wiring fault is a write fault), so it stops showing its
+// object. madvise `free` may or may not discard a private page (NetBSD keeps
+// pages shared copy-on-write): its bytes become unknown until written, and
+// reads of unknown bytes are not compared.
+//
+// A failing run leaves its operations as a scenario in $TMPDIR (the path is
+// printed); `uvmsim run` replays it, and so does
+// UVMSIM_REPLAY=FILE uvmsim_tests "[.replay]" against the model.
 #pragma once
 
 #include <cstdint>
