@@ -941,7 +941,6 @@ Lockstep::Lockstep(const std::vector<MachineAxis>& axes, const Regime& regime, c
     in.procs[0] = *p;
     ms_.push_back(std::move(in));
   }
-  transcript_ = scenario_header(regime, model_.files());
 }
 
 Lockstep::~Lockstep() = default;
@@ -1028,11 +1027,9 @@ Observed Lockstep::run_on(Instance& in, const Op& op, const Expect& e, std::vect
 
 void Lockstep::step(const Op& op) {
   steps_++;
-  const std::string line = scenario_line(op);
-  transcript_ += line;
-  transcript_ += '\n';
+  ops_.push_back(op);
   try {
-    INFO("step " << steps_ << ": " << (line.size() > 120 ? line.substr(0, 120) + "..." : line));
+    INFO("step " << steps_ << " (" << op_name(op.kind) << "; the line is printed below)");
     const Expect e = model_.expect(op);
     std::vector<Observed> obs;
     std::vector<std::vector<std::uint8_t>> bytes(ms_.size());
@@ -1070,9 +1067,17 @@ void Lockstep::step(const Op& op) {
     if (op.kind == OpKind::kFork && obs[0].err != 0) failed_forks_++;
     model_.apply(op, obs[0]);
   } catch (...) {
+    // The step's scenario line is only formatted now: a write's line is long.
+    std::fprintf(stderr, "workload: step %d failed: %s\n", steps_, scenario_line(op).substr(0, 200).c_str());
     save_transcript();
     throw;
   }
+}
+
+std::string Lockstep::transcript() const {
+  std::string s = scenario_header(regime_, model_.files());
+  for (const Op& op : ops_) s += scenario_line(op) + '\n';
+  return s;
 }
 
 void Lockstep::save_transcript() const {
@@ -1081,7 +1086,7 @@ void Lockstep::save_transcript() const {
   static int failures = 0;
   const auto path = std::filesystem::temp_directory_path() /
                     fmt::format("uvmsim-workload-failure-{}-{}.scen", ::getpid(), ++failures);
-  std::ofstream(path) << transcript_;
+  std::ofstream(path) << transcript();
   std::fprintf(stderr, "workload: the failing run's operations are in %s (%s)\n", path.c_str(),
                regime_.describe().c_str());
 }

@@ -343,7 +343,7 @@ class Lockstep {
   int kills() const { return kills_; }
   int failed_forks() const { return failed_forks_; }
   // The operations so far as a scenario (to replay a failure with `uvmsim run`).
-  const std::string& transcript() const { return transcript_; }
+  std::string transcript() const;
 
  private:
   struct Instance {
@@ -360,7 +360,7 @@ class Lockstep {
   Regime regime_;
   Model model_;
   std::vector<Instance> ms_;
-  std::string transcript_;
+  std::vector<Op> ops_;  // printed only when a run fails
   int steps_ = 0;
   int kills_ = 0;
   int failed_forks_ = 0;
