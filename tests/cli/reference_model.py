@@ -1,12 +1,24 @@
 #!/usr/bin/env python3
 """An independent, deliberately naive model of the scenario language (v1).
 
-It derives examples/*.expected from the spec, not from uvmsim: memory is a
-dict of pages per process, private pages are copied eagerly at fork (which
-copy-on-write must be indistinguishable from), shared pages are one Python
-object referenced by every sharer. It covers anonymous memory only (no
-files, loans or swap); `stats` prints a placeholder, since its format is the
-implementation's.
+Kept on purpose beside tests/workload.{h,cpp}, the C++ reference model the
+test suite runs (random test, differential test, random scenarios through
+`uvmsim run`). That model is fed operations by its own generator and cannot
+read hand-written scenarios (free names, quoted data, size suffixes, `stats`,
+`truncate`, `fileread`), so it cannot derive the examples' expected outputs.
+This script can, for the anonymous-memory examples: it reads a .scen file and
+prints what the spec says it must print. It is written from the spec alone, in
+another language, sharing no code with uvmsim or the C++ model, so a
+misreading of the spec has to be made twice to go unnoticed. Run it by hand
+when writing or changing an example (no test runs it).
+
+Memory is a dict of pages per process, private pages are copied eagerly at
+fork (which copy-on-write must be indistinguishable from), shared pages are
+one Python object referenced by every sharer. It covers anonymous memory only
+(no files, loans or swap); `stats` prints a placeholder, since its format is
+the implementation's. Where a range is partly mapped, mprotect/mlock/munlock
+here fail only when nothing is mapped (the spec's wording); the simulator and
+the C++ model fail on any hole (ENOMEM).
 
 usage: reference_model.py SCRIPT.scen   (prints the expected stdout)
 """
