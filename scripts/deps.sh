@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building uvmsim needs on Debian 12, if it is missing:
-# the compiler, CMake, Ninja and the -dev packages (Abseil, fmt, Catch2 v2).
+# the compiler, CMake, Ninja and the -dev packages (Abseil, fmt, Catch2 v2,
+# zlib for the replay command's PNG plots), and valgrind (its lackey tool
+# records the memory traces `uvmsim replay` reads; the test suite runs it).
 set -euo pipefail
-pkgs=(g++ make cmake ninja-build pkg-config libabsl-dev libfmt-dev catch2)
+pkgs=(g++ make cmake ninja-build pkg-config libabsl-dev libfmt-dev catch2 zlib1g-dev valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

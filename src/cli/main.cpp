@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/doctor.h"
+#include "cli/replay_command.h"
 #include "cli/scenario_commands.h"
 #include "cli/scenario_runner.h"
 #include "cli/trace_writer.h"
@@ -28,6 +29,8 @@ void print_main_help(std::ostream& out) {
          "\n"
          "commands:\n"
          "  run FILE|-     run a scenario script (see 'uvmsim run --help')\n"
+         "  replay TRACE|- replay a memory trace against replacement policies\n"
+         "                 (see 'uvmsim replay --help')\n"
          "  doctor         report what this host offers (KVM, backends)\n"
          "  help [COMMAND] show help for uvmsim or one command\n"
          "\n"
@@ -45,6 +48,9 @@ void print_run_help(std::ostream& out) {
          "\n"
          "options:\n"
          "  --backend soft|kvm|auto  override the script's 'machine backend=...'\n"
+         "  --policy NAME            override the script's 'machine policy=...' (page\n"
+         "                           replacement: clock, second-chance, fifo, lru, random,\n"
+         "                           aging, wsclock, arc)\n"
          "  --stats                  after the script's output, print the counters under a\n"
          "                           '--- stats ---' heading (only if the run succeeded)\n"
          "  --stats-json FILE        write the counters as a JSON object to FILE\n"
@@ -117,6 +123,12 @@ int cmd_run(const std::vector<std::string_view>& args) {
       auto b = backend_named(*v);
       if (!b) return usage_error("run", fmt::format("bad --backend '{}': expected soft, kvm or auto", *v));
       options.backend_override = *b;
+    } else if (is_opt("--policy")) {
+      auto v = value_of("--policy");
+      if (!v || v->empty()) return usage_error("run", "--policy needs a policy name");
+      if (auto p = make_replacement_policy(*v); !p.ok())
+        return usage_error("run", fmt::format("bad --policy: {}", std::string(p.status().message())));
+      options.policy_override = std::string(*v);
     } else if (is_opt("--stats-json")) {
       auto v = value_of("--stats-json");
       if (!v || v->empty()) return usage_error("run", "--stats-json needs a file name");
@@ -190,6 +202,7 @@ int cmd_help(const std::vector<std::string_view>& args) {
   if (args.empty()) print_main_help(std::cout);
   else if (args[0] == "run") print_run_help(std::cout);
   else if (args[0] == "doctor") print_doctor_help(std::cout);
+  else if (args[0] == "replay") print_replay_help(std::cout);
   else if (args[0] == "help") print_main_help(std::cout);
   else return usage_error("help", fmt::format("unknown command '{}'", args[0]));
   return kExitOk;
@@ -213,6 +226,7 @@ int main_impl(int argc, char** argv) {
   }
   if (cmd == "run") return cmd_run(rest);
   if (cmd == "doctor") return cmd_doctor(rest);
+  if (cmd == "replay") return cmd_replay(rest);
   if (cmd == "help") return cmd_help(rest);
   if (cmd.starts_with("-")) return usage_error("", fmt::format("unknown option '{}'", cmd));
   return usage_error("", fmt::format("unknown command '{}'", cmd));
