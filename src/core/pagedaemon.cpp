@@ -42,6 +42,9 @@ void PageDaemon::page_queued(Page* pg) {
   if (!hooks_) return;
   PageIdentity& id = known_[uvm_.pm->index(pg)];
   if (id.frame != PageIdentity::kNoFrame) return;
+  // An anon page is named by where it is mapped: one queued before the
+  // fault maps it (paged in from swap) is reported at the fault's activate.
+  if (pg->uanon() && (pg->flags & PG_ANON) && Pmap::mapping_count(pg) == 0) return;
   id = identity(uvm_.pm->index(pg));
   policy_->page_inserted(id);
 }

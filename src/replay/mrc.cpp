@@ -65,7 +65,7 @@ StatusOr<std::vector<MrcPoint>> miss_ratio_curve(const LoadedTrace& trace, const
   ReplayConfig base = config;
   base.progress = nullptr;
 
-  if (config.mode == ReplayMode::kTextbook && config.policy == "lru") {
+  if (config.mode == ReplayMode::kTextbook && config.policy == "lru" && !config.make_policy) {
     if (range.hi >= (1ull << 31)) return errno_status(EINVAL, "frames must be below 2^31");
     const std::vector<std::uint64_t> faults = lru_stack_faults(trace, range.hi);
     for (MrcPoint& p : points) {
@@ -83,7 +83,7 @@ StatusOr<std::vector<MrcPoint>> miss_ratio_curve(const LoadedTrace& trace, const
   }
 
   std::vector<std::uint32_t> next_use;
-  if (config.mode == ReplayMode::kTextbook && config.policy == "opt")
+  if (config.mode == ReplayMode::kTextbook && config.policy == "opt" && !config.make_policy)
     next_use = replay_impl::compute_next_use(trace.refs, trace.pages.size());
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, npoints));

@@ -54,7 +54,7 @@ Status validate(const ReplayConfig& c) {
   if (c.mode == ReplayMode::kTextbook) {
     if (c.frames == 0 || c.frames >= (1ull << 31))
       return errno_status(EINVAL, fmt::format("frames must be between 1 and 2^31-1 (got {})", c.frames));
-  } else if (c.policy == "opt") {
+  } else if (c.policy == "opt" && !c.make_policy) {
     return errno_status(EINVAL, "policy \"opt\" needs the future: it runs in --mode textbook only");
   }
   return absl::OkStatus();
@@ -62,6 +62,11 @@ Status validate(const ReplayConfig& c) {
 
 StatusOr<std::unique_ptr<ReplacementPolicy>> textbook_policy(const ReplayConfig& c,
                                                              const std::vector<std::uint32_t>* next_use) {
+  if (c.make_policy) {
+    auto p = c.make_policy();
+    if (!p) return errno_status(EINVAL, "ReplayConfig::make_policy returned no policy");
+    return p;
+  }
   if (c.policy == "opt") {
     if (!next_use) return errno_status(EINVAL, "policy \"opt\" needs the whole trace (load_trace)");
     return make_opt_policy(*next_use);
@@ -92,7 +97,7 @@ StatusOr<ReplayResult> replay_loaded(const LoadedTrace& trace, const ReplayConfi
     return out;
   }
   std::vector<std::uint32_t> own_next;
-  if (c.policy == "opt" && !next_use) {
+  if (c.policy == "opt" && !c.make_policy && !next_use) {
     own_next = compute_next_use(trace.refs, trace.pages.size());
     next_use = &own_next;
   }
@@ -104,7 +109,7 @@ StatusOr<ReplayResult> replay_loaded(const LoadedTrace& trace, const ReplayConfi
     if (!mem.access(r >> 1, trace.pages[r >> 1], r & 1)) return broken_policy(c, i + 1);
     if (c.progress && (i + 1) % kProgressEvery == 0) c.progress(i + 1);
   }
-  res.policy = c.policy;
+  res.policy = c.make_policy ? std::string((*policy)->name()) : c.policy;
   res.frames = c.frames;
   res.accesses = mem.accesses;
   res.faults = mem.faults;
@@ -145,7 +150,7 @@ StatusOr<ReplayResult> replay(const LoadedTrace& trace, const ReplayConfig& conf
 
 StatusOr<ReplayResult> replay(TraceReader& trace, const ReplayConfig& c) {
   if (Status s = replay_impl::validate(c); !s.ok()) return s;
-  if (c.policy == "opt") {
+  if (c.policy == "opt" && !c.make_policy) {
     // OPT reads ahead: hold the trace (a pipe cannot be read twice).
     auto loaded = load_trace(trace);
     if (!loaded.ok()) return loaded.status();
@@ -193,7 +198,7 @@ StatusOr<ReplayResult> replay(TraceReader& trace, const ReplayConfig& c) {
   }
   ReplayResult res;
   res.mode = c.mode;
-  res.policy = c.policy;
+  res.policy = c.make_policy ? std::string((*policy)->name()) : c.policy;
   res.frames = c.frames;
   res.accesses = mem.accesses;
   res.faults = mem.faults;

@@ -21,7 +21,11 @@ StatusOr<std::unique_ptr<UvmReplay>> UvmReplay::Create(const ReplayConfig& confi
   auto m = Machine::Create(mc);
   if (!m.ok()) return m.status();
   r->machine_ = std::move(*m);
-  if (config.policy != "clock") {
+  if (config.make_policy) {
+    auto policy = config.make_policy();
+    if (!policy) return errno_status(EINVAL, "ReplayConfig::make_policy returned no policy");
+    r->machine_->set_replacement_policy(std::move(policy));
+  } else if (config.policy != "clock") {
     auto policy = make_replacement_policy(config.policy, config.policy_options);
     if (!policy.ok()) return policy.status();
     r->machine_->set_replacement_policy(std::move(*policy));
