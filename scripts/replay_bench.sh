@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The replay benchmarks of docs/replay.md: a memory trace of a real program
-# (gzip compressing a generated text, recorded by valgrind's lackey), then
+# (gzip compressing 3 MB of the uvmsim binary, recorded by valgrind's
+# lackey, its first 30 million lines), then
 #   1. textbook mode, lackey text from a file, parsing included;
 #   2. uvm mode, memory large enough that every access after the first touch
 #      of a page hits a resident page;
@@ -19,7 +20,7 @@ trace=$work/gzip.lackey
 short=$work/gzip10m.lackey
 
 if [ ! -s "$trace" ]; then
-  seq 1 2000000 | sed 's/$/ uvmsim replay benchmark input/' > "$work/input.txt"
+  head -c 3000000 "$uvmsim" > "$work/input.txt"  # 3 MB of a binary to compress
   # 30 million lines of trace; head closes the pipe and valgrind stops.
   (valgrind --tool=lackey --trace-mem=yes --log-fd=3 gzip -c "$work/input.txt" 3>&1 >/dev/null 2>/dev/null \
     | head -n 30000000 > "$trace") || true
@@ -43,6 +44,6 @@ head -1 "$work/out.txt"
 run "mrc fifo 64 points (2 threads)" "$uvmsim" replay --policy fifo --mrc 4:256:4 --threads 2 "$short"
 run "mrc arc 64 points (2 threads)" "$uvmsim" replay --policy arc --mrc 4:256:4 --threads 2 "$short"
 run "mrc opt 64 points (2 threads)" "$uvmsim" replay --policy opt --mrc 4:256:4 --threads 2 "$short"
-run "plot" "$uvmsim" replay --policy opt,lru,arc,clock,fifo,random --mrc 1:64 --threads 2 \
+run "plot" "$uvmsim" replay --policy opt,lru,arc,clock,fifo,random --mrc 4:64:2 --threads 2 \
   --plot docs/img/replay_mrc.png "$short"
 cat "$work/out.txt" | head -20

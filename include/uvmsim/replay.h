@@ -90,6 +90,9 @@ struct ReplayConfig {
   // textbook mode "clock" is the one-handed clock (second-chance).
   std::string policy = "lru";
   PolicyOptions policy_options{};
+  // A policy of one's own (written outside the library): when set, used
+  // instead of `policy` (a fresh one per replay, e.g. per curve point).
+  std::function<std::unique_ptr<ReplacementPolicy>()> make_policy{};
   std::uint64_t frames = 64;              // textbook
   std::uint64_t mem_bytes = 16ull << 20;  // uvm
   std::uint64_t swap_bytes = 256ull << 20;
