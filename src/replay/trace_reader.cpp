@@ -264,7 +264,8 @@ struct TraceReader::Impl {
     std::string err;
     while (n + kMaxPerLine <= max) {
       const char* b = buf.data() + pos;
-      const char* nl = static_cast<const char*>(std::memchr(b, '\n', end - pos));
+      // (memchr of an empty, possibly null, buffer is undefined.)
+      const char* nl = end > pos ? static_cast<const char*>(std::memchr(b, '\n', end - pos)) : nullptr;
       if (!nl) {
         if (end - pos >= kChunk) {
           line++;
