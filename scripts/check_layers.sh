@@ -6,6 +6,8 @@
 #   src/kvm         includes core only (the pmap and trap interfaces)
 #   src/sys         Machine, Process, system calls: includes core, pagers, kvm
 #   src/dump        structure dumps, beside sys: includes core, pagers
+#   src/policies    replacement policies: the public policy interface only
+#   src/replay      trace replay: includes core and policies
 #   src/cli         the command: the public API (and its own files)
 # Also: no dynamic_cast to a pager type, no fault-handler function over 80
 # lines. Prints every offending line and exits 1 if there is one.
@@ -22,12 +24,14 @@ check() {  # check DIR FORBIDDEN-PREFIX...
     bad=1
   fi
 }
-check include/uvmsim core pagers kvm sys cli replay dump
-check src/core pagers kvm sys cli replay dump
-check src/pagers kvm sys cli replay dump
-check src/kvm pagers sys cli replay dump
+check include/uvmsim core pagers kvm sys cli replay dump policies
+check src/core pagers kvm sys cli replay dump policies
+check src/pagers kvm sys cli replay dump policies
+check src/kvm pagers sys cli replay dump policies
 check src/sys cli
 check src/dump cli sys kvm
+check src/policies core pagers kvm sys cli replay dump
+check src/replay pagers kvm sys cli dump
 # Core asks a pager through its operations, never by its type.
 if grep -rnE 'dynamic_cast<[[:space:]]*(const[[:space:]]+)?(Aobj|Vnode)\b' src; then
   echo "layering: core must use pager operations, not dynamic_cast to a pager type" >&2

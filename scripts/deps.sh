@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building uvmsim needs on Debian 12, if it is missing:
 # the compiler, CMake, Ninja, pkg-config, the -dev packages (Abseil, fmt,
-# Catch2 v2) and Graphviz (scripts/render_dump_example.sh draws dumps with it).
+# Catch2 v2, zlib for the replay command's PNG plots), Graphviz
+# (scripts/render_dump_example.sh draws dumps with it) and valgrind (its
+# lackey tool records the memory traces `uvmsim replay` reads; the test
+# suite runs it).
 set -euo pipefail
-pkgs=(g++ make cmake ninja-build pkg-config libabsl-dev libfmt-dev catch2 graphviz)
+pkgs=(g++ make cmake ninja-build pkg-config libabsl-dev libfmt-dev catch2 graphviz zlib1g-dev valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

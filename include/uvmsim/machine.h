@@ -34,7 +34,7 @@ struct MachineConfig {
   // Swap space: a swap device of this size over a host file (0: no swap).
   std::uint64_t swap_bytes = 256ull << 20;
   Backend backend = Backend::kAuto;
-  // Seed for every randomised policy decision (none yet in the core).
+  // Seed for every randomised policy decision (the random replacement policy).
   std::uint64_t seed = 0;
   // UVM_AMAP_PPREF: per-page amap reference counts. When false every amap
   // behaves as if the ppref array could not be allocated (PPREF_NONE).
@@ -46,7 +46,8 @@ struct MachineConfig {
   std::string file_dir{};
   // Where the swap file lives; empty: an unlinked temporary file.
   std::string swap_path{};
-  // Page replacement: "clock" (NetBSD's two-queue clock) or "fifo".
+  // Page replacement: any name make_replacement_policy() knows (policy.h);
+  // "clock" is NetBSD's two-queue clock. An unknown name is EINVAL.
   std::string replacement = "clock";
 };
 

@@ -14,6 +14,7 @@
 #include "cli/doctor.h"
 #include "cli/process_stats_format.h"
 #include "cli/stats_series.h"
+#include "cli/replay_command.h"
 #include "cli/scenario_commands.h"
 #include "cli/scenario_runner.h"
 #include "cli/printable.h"
@@ -34,6 +35,8 @@ void print_main_help(std::ostream& out) {
          "\n"
          "commands:\n"
          "  run FILE|-     run a scenario script (see 'uvmsim run --help')\n"
+         "  replay TRACE|- replay a memory trace against replacement policies\n"
+         "                 (see 'uvmsim replay --help')\n"
          "  doctor         report what this host offers (KVM, backends)\n"
          "  help [COMMAND] show help for uvmsim or one command\n"
          "\n"
@@ -56,6 +59,9 @@ void print_run_help(std::ostream& out) {
          "  --dump-after LINE        after script line LINE, dump every live process\n"
          "                           (repeatable; format from --dump-format)\n"
          "  --dump-format text|json|dot   format of --dump-after (default text)\n"
+         "  --policy NAME            override the script's 'machine policy=...' (page\n"
+         "                           replacement: clock, second-chance, fifo, lru, random,\n"
+         "                           aging, wsclock, arc)\n"
          "  --stats                  after the script's output, print the counters under a\n"
          "                           '--- stats ---' heading (only if the run succeeded)\n"
          "  --stats-json FILE        write the machine's and each process's counters as\n"
@@ -180,6 +186,12 @@ int cmd_run(const std::vector<std::string_view>& args) {
       auto b = backend_named(*v);
       if (!b) return usage_error("run", fmt::format("bad --backend '{}': expected soft, kvm or auto", printable(*v)));
       options.backend_override = *b;
+    } else if (is_opt("--policy")) {
+      auto v = value_of("--policy");
+      if (!v || v->empty()) return usage_error("run", "--policy needs a policy name");
+      if (auto p = make_replacement_policy(*v); !p.ok())
+        return usage_error("run", fmt::format("bad --policy: {}", std::string(p.status().message())));
+      options.policy_override = std::string(*v);
     } else if (is_opt("--stats-json")) {
       if (!file_value("--stats-json", stats_json)) return kExitUsage;
     } else if (is_opt("--trace")) {
@@ -329,6 +341,7 @@ int cmd_help(const std::vector<std::string_view>& args) {
   if (args.empty()) print_main_help(std::cout);
   else if (args[0] == "run") print_run_help(std::cout);
   else if (args[0] == "doctor") print_doctor_help(std::cout);
+  else if (args[0] == "replay") print_replay_help(std::cout);
   else if (args[0] == "help") print_main_help(std::cout);
   else return usage_error("help", fmt::format("unknown command '{}'", printable(args[0])));
   return kExitOk;
@@ -352,6 +365,7 @@ int main_impl(int argc, char** argv) {
   }
   if (cmd == "run") return cmd_run(rest);
   if (cmd == "doctor") return cmd_doctor(rest);
+  if (cmd == "replay") return cmd_replay(rest);
   if (cmd == "help") return cmd_help(rest);
   if (cmd.starts_with("-")) return usage_error("", fmt::format("unknown option '{}'", printable(cmd)));
   return usage_error("", fmt::format("unknown command '{}'", printable(cmd)));

@@ -23,6 +23,7 @@ void Session::emit(const ResultLine& r) {
 Status Session::create_machine(MachineConfig config) {
   if (machine_) return absl::FailedPreconditionError("machine: the machine exists already");
   if (options_.backend_override) config.backend = *options_.backend_override;
+  if (options_.policy_override) config.replacement = *options_.policy_override;
   auto m = Machine::Create(config);
   if (!m.ok()) {
     std::string why(m.status().message());

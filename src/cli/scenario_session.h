@@ -25,6 +25,8 @@ struct RunOptions {
   std::string display_name = "<stdin>";
   // --backend: overrides the script's `machine backend=...`.
   std::optional<Backend> backend_override;
+  // `uvmsim run --policy NAME`: overrides the script's `machine policy=`.
+  std::optional<std::string> policy_override;
   // --trace: receives the machine's trace events (not owned).
   TraceSink* trace = nullptr;
   // --json: every result line as one JSON object (ResultLine).

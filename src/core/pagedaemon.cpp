@@ -8,6 +8,7 @@
 #include "core/anon.h"
 #include "core/page.h"
 #include "core/pmap.h"
+#include "core/pv.h"
 #include "core/uvm.h"
 #include "core/uvm_page.h"
 #include "core/uvm_object.h"
@@ -18,82 +19,96 @@ namespace {
 
 PageQueue pq(PageQueueId q) { return q == PageQueueId::kActive ? PageQueue::kActive : PageQueue::kInactive; }
 
-// NetBSD's clock over the two queues (uvmpd_scan_inactive + balancing).
-class ClockPolicy final : public ReplacementPolicy {
- public:
-  std::string_view name() const override { return "clock"; }
-  void run(PagedaemonOps& ops) override {
-    for (int round = 0; round < 3 && ops.free_pages() < ops.free_target(); round++) {
-      // 1. The inactive queue, oldest first: referenced pages get a second
-      //    chance, the others are freed.
-      std::uint64_t budget = ops.queue_length(PageQueueId::kInactive);
-      std::uint32_t pg = ops.first(PageQueueId::kInactive);
-      while (pg != PagedaemonOps::kNone && budget-- > 0 && ops.free_pages() < ops.free_target()) {
-        std::uint32_t nextpg = ops.next(pg);
-        if (ops.referenced(pg)) {
-          ops.clear_referenced(pg);
-          ops.activate(pg);
-        } else {
-          ops.evict(pg);
-        }
-        // Eviction may take neighbours along (clustered write-back): restart
-        // from the head if the next page left the queue.
-        if (nextpg != PagedaemonOps::kNone && !ops.on_queue(nextpg, PageQueueId::kInactive))
-          nextpg = ops.first(PageQueueId::kInactive);
-        pg = nextpg;
-      }
-      if (ops.free_pages() >= ops.free_target()) break;
-      // 2. Refill the inactive queue from the active one, clearing the
-      //    reference bits: pages used again before the next scan survive.
-      const std::uint64_t inactive = ops.queue_length(PageQueueId::kInactive);
-      std::uint64_t want = std::max(ops.inactive_target(), ops.free_target() - ops.free_pages());
-      std::uint64_t need = want > inactive ? want - inactive : 0;
-      pg = ops.first(PageQueueId::kActive);
-      while (pg != PagedaemonOps::kNone && need > 0) {
-        std::uint32_t nextpg = ops.next(pg);
-        ops.clear_referenced(pg);
-        ops.deactivate(pg);
-        need--;
-        pg = nextpg;
-      }
-    }
-  }
-};
-
-// FIFO: evict the oldest page, inactive queue first; reference bits ignored.
-class FifoPolicy final : public ReplacementPolicy {
- public:
-  std::string_view name() const override { return "fifo"; }
-  void run(PagedaemonOps& ops) override {
-    std::uint64_t failures = 0;
-    while (ops.free_pages() < ops.free_target()) {
-      const std::uint64_t total =
-          ops.queue_length(PageQueueId::kInactive) + ops.queue_length(PageQueueId::kActive);
-      if (failures > total) break;  // everything left is unevictable
-      std::uint32_t pg = ops.first(PageQueueId::kInactive);
-      if (pg == PagedaemonOps::kNone) pg = ops.first(PageQueueId::kActive);
-      if (pg == PagedaemonOps::kNone) break;
-      if (!ops.evict(pg)) {
-        failures++;
-        ops.activate(pg);  // to the tail: try the others first
-      }
-    }
-  }
-};
-
 }  // namespace
-
-std::unique_ptr<ReplacementPolicy> make_clock_policy() { return std::make_unique<ClockPolicy>(); }
-std::unique_ptr<ReplacementPolicy> make_fifo_policy() { return std::make_unique<FifoPolicy>(); }
 
 PageDaemon::PageDaemon(Uvm& uvm) : uvm_(uvm), policy_(make_clock_policy()) {
   const std::uint64_t n = uvm.pm->npages();
   freemin_ = std::max<std::uint64_t>(16, n / 32);
   if (freemin_ > n / 4) freemin_ = n / 4;
   freetarg_ = freemin_ * 4 / 3 + 1;
+  uvm.pm->set_observer(this);
 }
 
-PageDaemon::~PageDaemon() = default;
+PageDaemon::~PageDaemon() { uvm_.pm->set_observer(nullptr); }
+
+void PageDaemon::set_policy(std::unique_ptr<ReplacementPolicy> p) {
+  policy_ = std::move(p);
+  hooks_ = policy_->needs().hooks;
+  known_.assign(hooks_ ? uvm_.pm->npages() : 0, PageIdentity{});
+  if (!hooks_) return;
+  for (PageQueue q : {PageQueue::kInactive, PageQueue::kActive})
+    for (Page* pg = uvm_.pm->first(q); pg; pg = uvm_.pm->next(pg)) page_queued(pg);
+}
+
+void PageDaemon::page_queued(Page* pg) {
+  if (!hooks_) return;
+  PageIdentity& id = known_[uvm_.pm->index(pg)];
+  if (id.frame != PageIdentity::kNoFrame) return;
+  // An anon page is named by where it is mapped: one queued before the
+  // fault maps it (paged in from swap) is reported at the fault's activate.
+  if (pg->uanon() && (pg->flags & PG_ANON) && Pmap::mapping_count(pg) == 0) return;
+  id = identity(uvm_.pm->index(pg));
+  policy_->page_inserted(id);
+}
+
+void PageDaemon::page_freed(Page* pg) {
+  if (!hooks_) return;
+  PageIdentity& id = known_[uvm_.pm->index(pg)];
+  if (id.frame == PageIdentity::kNoFrame) return;
+  const PageIdentity gone = id;
+  id = PageIdentity{};
+  policy_->page_removed(gone, evicting_ ? RemoveReason::kEvicted : RemoveReason::kFreed);
+}
+
+// Test-and-clear the reference bit of every queued page and report the
+// referenced ones: how a policy that wants every use (LRU, ARC) sees them
+// under a real MMU — at the resolution of the daemon's passes.
+void PageDaemon::sample_references() {
+  for (PageQueue q : {PageQueue::kInactive, PageQueue::kActive}) {
+    for (Page* pg = uvm_.pm->first(q); pg; pg = uvm_.pm->next(pg)) {
+      if (!Pmap::clear_referenced(pg)) continue;
+      const std::uint32_t f = uvm_.pm->index(pg);
+      if (hooks_ && known_[f].frame != PageIdentity::kNoFrame) policy_->page_referenced(known_[f]);
+      else policy_->page_referenced(identity(f));
+    }
+  }
+}
+
+std::uint64_t PageDaemon::capacity() const { return uvm_.pm->npages(); }
+std::uint64_t PageDaemon::now() const { return uvm_.cnt.faults; }
+
+PageIdentity PageDaemon::identity(std::uint32_t frame) {
+  PageIdentity id;
+  if (frame >= uvm_.pm->npages()) return id;
+  id.frame = frame;
+  Page* pg = uvm_.pm->page(frame);
+  // A stable key: the owner's identity mixed (splitmix64's finaliser).
+  auto mix = [](std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  };
+  if (pg->uanon() && (pg->flags & PG_ANON)) {
+    id.owner = PageOwner::kAnon;
+    id.anonymous = true;
+    id.object = uvm_.anon_pool.id(pg->uanon());
+    id.key = mix(id.object << 2 | 1);
+  } else if (UvmObject* obj = pg->uobject()) {
+    id.anonymous = std::strcmp(obj->kind(), "vnode") != 0;
+    id.owner = id.anonymous ? PageOwner::kAobj : PageOwner::kVnode;
+    id.object = reinterpret_cast<std::uintptr_t>(obj);
+    id.offset = pg->offset();
+    id.key = mix(mix(id.object) ^ ((id.offset >> kPageShift) << 2 | 2));
+  }
+  id.dirty = dirty(frame);
+  Pmap* pmap = nullptr;
+  vaddr_t va = 0;
+  if (pv_first(pg, &pmap, &va) && pmap) {
+    id.space = pmap->id();
+    id.vaddr = va;
+  }
+  return id;
+}
 
 std::uint64_t PageDaemon::run() {
   if (running_) return 0;
@@ -102,6 +117,9 @@ std::uint64_t PageDaemon::run() {
   const std::uint64_t before = uvm_.pm->free_count();
   const std::uint64_t t0 = uvm_.now_ns();
   uvm_.emit("pagedaemon-begin", policy_->name(), 0, t0, 0, 0, 0);
+  const PolicyNeeds needs = policy_->needs();
+  if (needs.references) sample_references();
+  if (needs.tick_every > 0) policy_->tick(*this);
   policy_->run(*this);
   running_ = false;
   const std::uint64_t after = uvm_.pm->free_count();
@@ -158,7 +176,13 @@ void PageDaemon::deactivate(std::uint32_t frame) {
 
 bool PageDaemon::evict(std::uint32_t frame) {
   if (frame >= uvm_.pm->npages()) return false;
-  Page* pg = uvm_.pm->page(frame);
+  evicting_ = true;
+  const bool freed = evict_page(uvm_.pm->page(frame));
+  evicting_ = false;
+  return freed;
+}
+
+bool PageDaemon::evict_page(Page* pg) {
   uvm_.cnt.pdscans++;
   if (pg->queue() == PageQueue::kFree || pg->queue() == PageQueue::kNone) return false;
   if (pg->loan_count > 0 && pg->uobject() && pg->uobject() != uvm_.loanzero && pg->uanon() &&

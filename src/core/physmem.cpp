@@ -79,6 +79,7 @@ Page* PhysMem::alloc(bool zero) {
 }
 
 void PhysMem::free(Page* pg) {
+  if (observer_) observer_->page_freed(pg);
   dequeue(pg);
   pg->flags = 0;
   pg->mdattrs = 0;
@@ -100,6 +101,7 @@ void PhysMem::activate(Page* pg) {
   if (pg->wire_count > 0) return;  // wired pages live on no queue
   insert_tail(active_, pg);
   pg->set_queue(PageQueue::kActive);
+  if (observer_) observer_->page_queued(pg);
 }
 
 void PhysMem::deactivate(Page* pg) {
@@ -107,6 +109,7 @@ void PhysMem::deactivate(Page* pg) {
   if (pg->wire_count > 0) return;
   insert_tail(inactive_, pg);
   pg->set_queue(PageQueue::kInactive);
+  if (observer_) observer_->page_queued(pg);
 }
 
 Page* PhysMem::first(PageQueue q) {

@@ -19,6 +19,15 @@
 
 namespace uvmsim {
 
+// Told when a page joins a paging queue (activate/deactivate) and when it
+// is freed: how the page daemon reports pages to its policy's hooks.
+class PageQueueObserver {
+ public:
+  virtual ~PageQueueObserver() = default;
+  virtual void page_queued(Page* pg) = 0;
+  virtual void page_freed(Page* pg) = 0;
+};
+
 struct PageList {
   std::uint32_t head = kNoPage;
   std::uint32_t tail = kNoPage;
@@ -70,6 +79,7 @@ class PhysMem {
   void activate(Page* pg);
   void deactivate(Page* pg);
   void dequeue(Page* pg);
+  void set_observer(PageQueueObserver* o) { observer_ = o; }
   // Iterate a queue: first page or nullptr, and the next.
   Page* first(PageQueue q);
   Page* next(Page* pg);
@@ -87,6 +97,7 @@ class PhysMem {
 
   std::vector<Page> pages_;
   PageList free_, active_, inactive_;
+  PageQueueObserver* observer_ = nullptr;
   int memfd_ = -1;
   std::uint8_t* base_ = nullptr;
 };

@@ -126,10 +126,11 @@ StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) 
     uvm->swap = std::move(*swap);
   }
   uvm->pagedaemon = std::make_unique<PageDaemon>(*uvm);
-  if (config.replacement == "fifo") uvm->pagedaemon->set_policy(make_fifo_policy());
-  else if (config.replacement != "clock")
-    return errno_status(EINVAL, fmt::format("machine: unknown replacement policy \"{}\" (clock, fifo)",
-                                            config.replacement));
+  if (config.replacement != "clock") {  // the daemon starts with NetBSD's clock
+    auto policy = make_replacement_policy(config.replacement, {.seed = config.seed});
+    if (!policy.ok()) return errno_status(EINVAL, fmt::format("machine: {}", std::string(policy.status().message())));
+    uvm->pagedaemon->set_policy(std::move(*policy));
+  }
   return std::unique_ptr<Machine>(new Machine(std::move(uvm)));
 }
 

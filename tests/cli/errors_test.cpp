@@ -74,7 +74,7 @@ TEST_CASE("machine line errors", "[errors][machine]") {
                "5: machine: must be the first command");
   expect_error("machine mem=16M mem=32M\n", "1: machine: mem= given twice");
   expect_error("machine cpus=4\n",
-               "1: machine: unknown option 'cpus' (expected mem=, swap=, backend= or seed=)");
+               "1: machine: unknown option 'cpus' (expected mem=, swap=, backend=, policy= or seed=)");
   expect_error("machine backend=qemu\n",
                "1: machine: bad backend= value 'qemu': expected soft|kvm|auto");
   expect_error("machine 16M\n", "1: machine: bad option '16M': expected KEY=VALUE");
