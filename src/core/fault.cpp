@@ -228,27 +228,35 @@ std::string_view to_string(FaultCase c) {
   return "other";
 }
 
-Fault uvm_fault(VmMap& map, vaddr_t va, Access access) {
+namespace {
+
+// Every fault, from an access or a wiring, enters here: the faulting
+// process is charged for what the fault did (core/process_counters.h), and
+// a trace sees it begin and end.
+Fault fault_entry(VmMap& map, vaddr_t va, Access access, bool wire) {
   Uvm& uvm = map.uvm();
-  // Per-process counters (core/process_counters.h): charge the difference.
   const FaultChargeSnapshot charged = FaultChargeSnapshot::of(uvm.cnt);
   struct Charge {
     VmMap& map;
     const FaultChargeSnapshot& before;
     ~Charge() { charge_fault(map.counters, before, map.uvm().cnt); }
   } charge{map, charged};
-  if (!uvm.trace) return fault_internal(map, va, access, false);
+  if (!uvm.trace) return fault_internal(map, va, access, wire);
   // "fault-begin" lets a trace writer with a modelled clock start the
   // fault before the page-ins and I/O that happen inside it.
   const std::uint64_t t0 = uvm.now_ns();
   uvm.emit("fault-begin", access == Access::kWrite ? "write" : "read", map.pid, t0, 0, va, 0);
   uvm.trace_ctx = {map.pid, va};
-  const Fault r = fault_internal(map, va, access, false);
+  const Fault r = fault_internal(map, va, access, wire);
   uvm.trace_ctx = {};
   const std::uint64_t t1 = uvm.now_ns();
   uvm.emit("fault", trace_kind(r), map.pid, t0, t1 - t0, va, static_cast<std::uint64_t>(r.nahead));
   return r;
 }
+
+}  // namespace
+
+Fault uvm_fault(VmMap& map, vaddr_t va, Access access) { return fault_entry(map, va, access, false); }
 
 FaultResult uvm_fault_wire(VmMap& map, vaddr_t start, vaddr_t end) {
   for (vaddr_t va = start; va < end; va += kPageSize) {
@@ -260,7 +268,7 @@ FaultResult uvm_fault_wire(VmMap& map, vaddr_t start, vaddr_t end) {
     // Already wired here (another wiring of an overlapping range)?
     if (map.pmap().extract(va, &pg, nullptr, &wired) && wired) continue;
     const Access acc = (e->protection & kProtWrite) ? Access::kWrite : Access::kRead;
-    if (Fault r = fault_internal(map, va, acc, true); !r.ok()) return r.result;
+    if (Fault r = fault_entry(map, va, acc, true); !r.ok()) return r.result;
   }
   return FaultResult::kOk;
 }
