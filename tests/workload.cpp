@@ -288,9 +288,13 @@ Expect Model::expect(const Op& op) const {
       // values ignore holes.
       if (!aligned) {
         e.err = EINVAL;
-      } else if ((op.advice == Madvise::kDontNeed || op.advice == Madvise::kFree) && op.len > 0) {
-        if (!covered(*p, first, n)) e.err = EFAULT;
+      } else if (op.advice == Madvise::kDontNeed || op.advice == Madvise::kFree) {
+        // uvm_map_clean: ADDR outside every entry is EFAULT (also for LEN
+        // 0), then EBUSY for free of a wired entry holding ADDR, then a
+        // hole is EFAULT.
+        if (!p->pages.count(first)) e.err = EFAULT;
         else if (op.advice == Madvise::kFree && p->pages.at(first).wired) e.err = EBUSY;
+        else if (op.len > 0 && !covered(*p, first, n)) e.err = EFAULT;
       }
       break;
     case OpKind::kMprotect:
@@ -300,17 +304,17 @@ Expect Model::expect(const Op& op) const {
     case OpKind::kMsync:
       if (!aligned) {
         e.err = EINVAL;
-      } else if (op.len == 0) {
-        // LEN 0 is the whole entry holding ADDR (uvm_map_clean); none: EINVAL.
-        if (!p->pages.count(first)) e.err = EINVAL;
-        else if (op.msync == MsyncMode::kInvalidate && p->pages.at(first).wired) e.err = EBUSY;
-      } else if (!covered(*p, first, n)) {
-        e.err = ENOMEM;
+      } else if (op.len == 0 && !p->pages.count(first)) {
+        e.err = EINVAL;  // LEN 0 is the whole entry holding ADDR; there is none
+      } else if (!p->pages.count(first)) {
+        e.err = ENOMEM;  // uvm_map_clean's EFAULT, as the scenario language says it
       } else if (op.msync == MsyncMode::kInvalidate && p->pages.at(first).wired) {
-        // msync(MS_INVALIDATE) refuses locked memory: the entry holding ADDR
-        // (NetBSD's uvm_map_clean tests that entry). Anonymous memory never
-        // fails, also without swap.
+        // msync(MS_INVALIDATE) refuses locked memory: the entry holding ADDR,
+        // tested before any hole (NetBSD's uvm_map_clean). Anonymous memory
+        // never fails, also without swap.
         e.err = EBUSY;
+      } else if (op.len > 0 && !covered(*p, first, n)) {
+        e.err = ENOMEM;
       }
       break;
     case OpKind::kMlock:
@@ -364,8 +368,10 @@ Expect Model::expect(const Op& op) const {
       // copy-on-write with a process that wired it, which the model does
       // not track: any wiring anywhere (or a tiny machine, where a page may
       // not come back in) allows EINVAL.
+      // Pages are lent in order, so a page that cannot be lent before a
+      // hole answers first.
       if (!covered(*p, first, n)) e.err = ENOENT;
-      else if (any_wired() || may_oom_) e.alt_err = EINVAL;
+      if (any_wired() || may_oom_) e.alt_err = EINVAL;
       break;
     }
     case OpKind::kKread: {
