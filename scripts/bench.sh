@@ -49,7 +49,7 @@ json=$build/results.json
 args=(--json "$json" --reps "${BENCH_REPS:-9}")
 if [ "${1:-}" = "--quick" ]; then args+=(--quick); fi
 "$bench_bin" "${args[@]}" | tee "$build/results.txt"
-# The KVM issue's own benchmark (floor, model overhead, fault-ahead scan,
+# The kvm backend's own benchmark (floor, model overhead, fault-ahead scan,
 # warm loops), when the kvm backend is built and /dev/kvm is usable; its
 # report goes into docs/results.md next to the soft figures.
 rm -f "$build/kvm_bench.txt"

@@ -268,7 +268,7 @@ def main():
     w("  B-tree nodes, hash-set slots and slab tails; the soft pmap's page-table pages")
     w("  (4096 + 16 B each on the heap) are subtracted.")
     w("")
-    w("Page tables are the pmap's, in the MMU's own format (8 B per PTE); as the KVM issue")
+    w("Page tables are the pmap's, in the MMU's own format (8 B per PTE); as the kvm backend's targets")
     w("asks, they are accounted separately as pmap overhead and shown in their own column.")
     w(f"sizeof: Page {s['Page']}, Anon {s['Anon']}, pv chain entry {s['PvChainEntry']}, Amap {s['Amap']}, "
       f"MapEntry {s['MapEntry']}, amap slot {s['anon_slot']} bytes.")
@@ -312,7 +312,7 @@ def main():
     w("")
     kvm_txt = os.path.join(os.path.dirname(os.path.abspath(src)), "kvm_bench.txt")
     w("")
-    w("### The KVM issue's benchmark")
+    w("### The kvm backend's benchmark")
     w("")
     if os.path.exists(kvm_txt):
         with open(kvm_txt) as f:
