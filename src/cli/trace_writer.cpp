@@ -98,6 +98,8 @@ void TraceWriter::event(const TraceEvent& e) {
     } else if (e.name == "unloan") {
       cost = e.count * costs_.get("unloan.page");
       cat = "loan";
+    } else if (e.name == "loanbreak") {
+      cat = "loan";  // its copy is in the fault's cost
     } else if (e.name == "fork") {
       cost = costs_.get("fork");
       cat = "process";

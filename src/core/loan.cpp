@@ -10,6 +10,7 @@
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/promote.h"
+#include "core/trace_events.h"
 #include "core/uvm.h"
 #include "core/uvm_page.h"
 #include "core/uvm_object.h"
@@ -229,6 +230,7 @@ Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
   if (uobjpage->loan_count == 0 && !uobjpage->uanon()) uvm.pm->free(uobjpage);
   uvm.pm->activate(pg);
   uvm.cnt.loan_break_obj++;
+  trace_loanbreak(uvm, "object");
   return pg;
 }
 
@@ -251,6 +253,7 @@ int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
   uvm_anon_setpage(uvm, anon, pg, clean);
   uvm.pm->activate(pg);
   uvm.cnt.loan_break_anon++;
+  trace_loanbreak(uvm, "anon");
   return 0;
 }
 

@@ -23,6 +23,11 @@ void trace_pagein(Uvm& uvm, std::string_view kind, std::uint64_t npages) {
   uvm.emit("pagein", kind, uvm.trace_ctx.pid, uvm.now_ns(), 0, uvm.trace_ctx.va, npages);
 }
 
+void trace_loanbreak(Uvm& uvm, std::string_view kind) {
+  if (!uvm.trace) return;
+  uvm.emit("loanbreak", kind, uvm.trace_ctx.pid, uvm.now_ns(), 0, uvm.trace_ctx.va, 1);
+}
+
 void trace_pageout(Uvm& uvm, std::string_view kind, PageRef ref, std::uint64_t npages) {
   if (!uvm.trace) return;
   uvm.emit("pageout", kind, ref.pid, uvm.now_ns(), 0, ref.va, npages);

@@ -31,6 +31,9 @@ PageRef trace_page_ref(const Uvm& uvm, const Page* pg);
 void trace_pagein(Uvm& uvm, std::string_view kind, std::uint64_t npages);
 // "pageout" of one page (kind: "anon", "aobj"), named by ref.
 void trace_pageout(Uvm& uvm, std::string_view kind, PageRef ref, std::uint64_t npages);
+// "loanbreak" (kind: "anon", "object"): a write to a lent page gave its
+// owner a fresh copy; the borrowers keep the old page.
+void trace_loanbreak(Uvm& uvm, std::string_view kind);
 // "io": swap or file I/O (kind: "swap-read", "swap-write", "file-read",
 // "file-write"), npages pages in one operation.
 void trace_io(Uvm& uvm, std::string_view kind, std::uint64_t npages);

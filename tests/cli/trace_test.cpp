@@ -18,7 +18,8 @@ TEST_CASE("trace option records faults by case, page-daemon passes and loans", "
       "p fill 0x10000000 2M 0x5a\n"  // 512 pages in 256: the page daemon runs
       "p fork c\n"
       "c write 0x10000000 \"x\"\n"
-      "loan L p 0x10100000 4K kernel\n"
+      "loan L c 0x10000000 4K kernel\n"  // c's own copy (an_ref 1)
+      "c write 0x10000000 \"y\"\n"      // breaks the loan: the borrower keeps the old page
       "unloan L\n"
       "c read 0x30000000 1\n");
   std::ostringstream out, err, js;
@@ -36,6 +37,7 @@ TEST_CASE("trace option records faults by case, page-daemon passes and loans", "
   CHECK(j.find("\"name\": \"pagedaemon\"") != std::string::npos);
   CHECK(j.find("\"name\": \"loan (kernel)\"") != std::string::npos);
   CHECK(j.find("\"name\": \"unloan (kernel)\"") != std::string::npos);
+  CHECK(j.find("\"name\": \"loanbreak (anon)\", \"cat\": \"loan\"") != std::string::npos);
   CHECK(j.find("\"name\": \"sigsegv\"") != std::string::npos);
   CHECK(j.find("\"name\": \"process_name\"") != std::string::npos);
   // Balanced brackets: the document closes.
