@@ -46,6 +46,18 @@ Status broken_policy(const ReplayConfig& c, std::uint64_t at) {
   return errno_status(EIO, fmt::format("policy \"{}\" freed no frame at the miss of access {}", c.policy, at));
 }
 
+// The textbook run's figures, as both replays report them.
+void textbook_counts(const ReplayConfig& c, const ReplacementPolicy& policy, const TextbookMemory& mem,
+                     ReplayResult* res) {
+  res->policy = c.make_policy ? std::string(policy.name()) : c.policy;
+  res->frames = c.frames;
+  res->accesses = mem.accesses;
+  res->faults = mem.faults;
+  res->hits = mem.hits;
+  res->evictions = mem.evictions;
+  res->writebacks = mem.writebacks;
+}
+
 }  // namespace
 
 namespace replay_impl {
@@ -109,13 +121,7 @@ StatusOr<ReplayResult> replay_loaded(const LoadedTrace& trace, const ReplayConfi
     if (!mem.access(r >> 1, trace.pages[r >> 1], r & 1)) return broken_policy(c, i + 1);
     if (c.progress && (i + 1) % kProgressEvery == 0) c.progress(i + 1);
   }
-  res.policy = c.make_policy ? std::string((*policy)->name()) : c.policy;
-  res.frames = c.frames;
-  res.accesses = mem.accesses;
-  res.faults = mem.faults;
-  res.hits = mem.hits;
-  res.evictions = mem.evictions;
-  res.writebacks = mem.writebacks;
+  textbook_counts(c, **policy, mem, &res);
   return res;
 }
 
@@ -198,13 +204,7 @@ StatusOr<ReplayResult> replay(TraceReader& trace, const ReplayConfig& c) {
   }
   ReplayResult res;
   res.mode = c.mode;
-  res.policy = c.make_policy ? std::string((*policy)->name()) : c.policy;
-  res.frames = c.frames;
-  res.accesses = mem.accesses;
-  res.faults = mem.faults;
-  res.hits = mem.hits;
-  res.evictions = mem.evictions;
-  res.writebacks = mem.writebacks;
+  textbook_counts(c, **policy, mem, &res);
   res.pages = ids.size();
   res.skipped_lines = trace.skipped_lines();
   return res;
