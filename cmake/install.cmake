@@ -96,6 +96,8 @@ install(FILES ${UVMSIM_PUBLIC_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/u
 # own); they change with the model and carry no compatibility promise.
 foreach(_dir core pagers)
   file(GLOB _hdrs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${_dir}/*.h)
+  # The invariant checker's internals format with fmt, a private dependency.
+  list(FILTER _hdrs EXCLUDE REGEX "/core/check\\.h$")
   install(FILES ${_hdrs} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/uvmsim/internal/${_dir})
 endforeach()
 target_include_directories(uvmsim INTERFACE $<INSTALL_INTERFACE:include/uvmsim/internal>)

@@ -1,14 +1,13 @@
 // The invariant checker (Machine::check). Tests call it after every step of
 // their randomized runs; `check` in a scenario prints its verdict. It walks
 // every structure of the model and cross-checks them:
-//   maps:    entries ordered, aligned, non-overlapping, in user space; the
-//            amap range within the amap; needs-copy implies copy-on-write
-//   amaps:   nused counts the anons, none lies beyond nslot, the arrays
-//            exist (ppref exactly when active), every reference (am_ref) is
-//            a map entry, ppref runs tile [0, nslot) and equal the per-page
-//            references of the entries
-//   anons:   an_ref = amap slots referring to it (+ loans); page back-pointer;
-//            no anon leaked (live count = reachable anons)
+//   maps:    entries ordered, aligned, non-overlapping, in user space;
+//            needs-copy implies copy-on-write
+//   the anonymous layer (AnonLayer::check_*; amap_check.cpp for amaps):
+//            its references from the entries, its structures, and the
+//            pages it says are mapped
+//   anons:   an_ref = the layer's references to it (+ loans); page
+//            back-pointer; no anon leaked (live count = reachable anons)
 //   objects: memq pages point back; uo_refs = referring entries
 //   pages:   every frame is free or has exactly one owner; queues agree with
 //            state; wired pages are on no queue; a page's wire_count equals
@@ -21,8 +20,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "core/amap.h"
 #include "core/anon.h"
+#include "core/anon_layer.h"
+#include "core/check.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/pv.h"
@@ -36,16 +36,6 @@
 namespace uvmsim {
 
 namespace {
-
-struct Checker {
-  const Uvm& uvm;
-  std::vector<std::string> errors;
-
-  template <typename... Args>
-  void fail(fmt::format_string<Args...> f, Args&&... args) {
-    if (errors.size() < 32) errors.push_back(fmt::format(f, std::forward<Args>(args)...));
-  }
-};
 
 // The compact per-page structures (page.h, pv.h): the O->A side table
 // matches the pages flagged for it, every embedded or chained pv entry names
@@ -97,13 +87,12 @@ bool check_compact_pages(Checker& c, Uvm& uvm) {
 }  // namespace
 
 Status Machine::check() const {
-  Checker c{*uvm_, {}};
+  Checker c{*uvm_, {}, {}};
   Uvm& uvm = const_cast<Uvm&>(*uvm_);
   PhysMem& pm = *uvm.pm;
   const bool pv_ids_ok = check_compact_pages(c, uvm);
+  AnonLayer& anon = *uvm.anon_layer;
 
-  absl::flat_hash_map<const Amap*, int> amap_refs;
-  absl::flat_hash_map<const Amap*, std::vector<int>> amap_pagerefs;
   absl::flat_hash_map<const UvmObject*, int> obj_refs;
   absl::flat_hash_map<const Page*, int> pv_expected;  // mappings per page from PTEs
   absl::flat_hash_map<const Page*, int> wired_ptes;
@@ -123,21 +112,7 @@ Status Machine::check() const {
       if (e.start < kUserMin || e.end > kUserMax) c.fail("{}: entry at {:#x} outside user space", who, e.start);
       last_end = e.end;
       if (e.needs_copy() && !e.cow()) c.fail("{}: entry {:#x} needs-copy but not copy-on-write", who, e.start);
-      if (const Amap* a = e.aref.ar_amap) {
-        if (!uvm.amaps.contains(a)) {
-          c.fail("{}: entry {:#x} points at a dead amap", who, e.start);
-        } else {
-          amap_refs[a]++;
-          if (e.aref.ar_pageoff < 0 || e.aref.ar_pageoff + e.npages() > a->am_nslot) {
-            c.fail("{}: entry {:#x} slots [{}, {}) beyond amap nslot {}", who, e.start,
-                   e.aref.ar_pageoff, e.aref.ar_pageoff + e.npages(), a->am_nslot);
-          } else {
-            auto& v = amap_pagerefs[a];
-            v.resize(a->am_maxslot, 0);
-            for (int i = 0; i < e.npages(); i++) v[e.aref.ar_pageoff + i]++;
-          }
-        }
-      }
+      anon.check_entry(c, who, e);
       if (e.object) {
         if (!uvm.objects.contains(e.object)) c.fail("{}: entry {:#x} points at a dead object", who, e.start);
         else obj_refs[e.object]++;
@@ -174,13 +149,9 @@ Status Machine::check() const {
         c.fail("{}: va {:#x} mapped under protection none", who, va);
       if ((pte & PTE_WIRED) && e->wired_count == 0)
         c.fail("{}: va {:#x} wired in the pmap, entry not wired", who, va);
-      const Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
-      if (an) {
-        if (uvm.pm->anon_page(an) != pg) c.fail("{}: va {:#x} maps frame {} but its anon has another page", who, va, uvm.pm->index(pg));
-        if (writable && (an->an_ref > 1 || pg->loan_count > 0))
-          c.fail("{}: va {:#x} writable but its anon is shared (an_ref {})", who, va, an->an_ref);
-        if (writable && e->needs_copy()) c.fail("{}: va {:#x} writable in a needs-copy entry", who, va);
-      } else if (e->object) {
+      // The anonymous layer checks the pages it holds; the object layer the rest.
+      if (anon.check_mapping(c, who, *e, va, pg, writable)) return;
+      if (e->object) {
         const voff_t off = e->offset + (va - e->start);
         if (writable && pg->loan_count > 0) c.fail("{}: va {:#x} maps a loaned page writable", who, va);
         if (e->object->find_page(off) != pg)
@@ -196,51 +167,10 @@ Status Machine::check() const {
       c.fail("{}: pmap wired count {} but {} wired mappings", who, vm.pmap->wired_count(), wired);
   }
 
-  // ---- amaps and anons
-  absl::flat_hash_map<const Anon*, int> anon_slots;
-  for (const Amap* a : uvm.amaps) {
-    if (a->am_nused < 0 || a->am_nused > a->am_nslot || a->am_nslot > a->am_maxslot)
-      c.fail("amap {}: nused {} nslot {} maxslot {}", fmt::ptr(a), a->am_nused, a->am_nslot, a->am_maxslot);
-    if (a->am_maxslot > 0 && !a->am_anon) c.fail("amap {}: no anon array for {} slots", fmt::ptr(a), a->am_maxslot);
-    if (amap_has_ppref(a) != (a->am_ppref != nullptr))
-      c.fail("amap {}: ppref array {} but ppref {}", fmt::ptr(a), a->am_ppref ? "present" : "absent",
-             amap_has_ppref(a) ? "active" : "inactive");
-    // Whole-amap walks scan [0, nslot) and stop after nused anons, so nused
-    // must be exact and no anon may lie beyond nslot.
-    int present = 0;
-    for (int s = 0; a->am_anon && s < a->am_maxslot; s++) {
-      if (!amap_anon_at(a, s)) continue;
-      if (s >= a->am_nslot) c.fail("amap {}: anon in slot {} beyond nslot {}", fmt::ptr(a), s, a->am_nslot);
-      else present++;
-      anon_slots[amap_anon_at(a, s)]++;
-    }
-    if (present != a->am_nused)
-      c.fail("amap {}: nused {} but {} anons in [0, nslot {})", fmt::ptr(a), a->am_nused, present, a->am_nslot);
-    const int refs = amap_refs.contains(a) ? amap_refs[a] : 0;
-    if (refs != a->am_ref) c.fail("amap {}: am_ref {} but {} map entries refer to it", fmt::ptr(a), a->am_ref, refs);
-    if (amap_has_ppref(a) && a->am_ppref) {
-      const std::vector<int>& want = amap_pagerefs[a];
-      int lcv = 0;
-      while (lcv < a->am_nslot) {
-        int ref, len;
-        pp_getreflen(a->am_ppref.get(), lcv, &ref, &len);
-        if (len <= 0 || lcv + len > a->am_nslot) {
-          c.fail("amap {}: ppref run at {} has length {}", fmt::ptr(a), lcv, len);
-          break;
-        }
-        for (int i = lcv; i < lcv + len; i++) {
-          const int w = i < static_cast<int>(want.size()) ? want[i] : 0;
-          if (ref != w) {
-            c.fail("amap {}: ppref of slot {} is {} but {} entries refer to it", fmt::ptr(a), i, ref, w);
-            break;
-          }
-          if (ref == 0 && amap_anon_at(a, i)) c.fail("amap {}: slot {} unreferenced but holds an anon", fmt::ptr(a), i);
-        }
-        if (ref > a->am_ref) c.fail("amap {}: ppref {} above am_ref {}", fmt::ptr(a), ref, a->am_ref);
-        lcv += len;
-      }
-    }
-  }
+  // ---- the anonymous layer's structures; it counts its anon references
+  anon.check(c);
+  absl::flat_hash_map<const Anon*, int>& anon_slots = c.anon_refs;
+
   // Loans: anons held by anon loans count as references; pages lent to the
   // kernel count as borrowers.
   absl::flat_hash_map<const Anon*, int> anon_loans;
@@ -255,14 +185,14 @@ Status Machine::check() const {
   for (auto& [an, slots] : anon_slots) {
     const int loans = anon_loans.contains(an) ? anon_loans[an] : 0;
     if (an->an_ref != slots + loans)
-      c.fail("anon {}: an_ref {} but {} amap slots and {} loans refer to it", fmt::ptr(an), an->an_ref,
-             slots, loans);
+      c.fail("anon {}: an_ref {} but {} {} references and {} loans refer to it", fmt::ptr(an), an->an_ref,
+             slots, anon.name(), loans);
     if (uvm.pm->anon_page(an) && uvm.pm->anon_page(an)->uanon() != an)
       c.fail("anon {}: its page {} does not point back", fmt::ptr(an), uvm.pm->index(uvm.pm->anon_page(an)));
     if (!uvm.pm->anon_page(an) && an->an_swslot == 0) c.fail("anon {}: neither resident nor in swap", fmt::ptr(an));
   }
   if (anon_slots.size() != uvm.nanons)
-    c.fail("{} live anons but {} reachable from amaps (leak)", uvm.nanons, anon_slots.size());
+    c.fail("{} live anons but {} reachable from the {} layer (leak)", uvm.nanons, anon_slots.size(), anon.name());
 
   // ---- objects
   for (const UvmObject* o : uvm.objects) {

@@ -3,10 +3,12 @@
 // The cases (as in uvm_fault.c's header), and the function that handles each:
 //
 //   check (uvm_fault_check): look up the entry, check the protection
-//     (SIGSEGV), resolve needs-copy (amap_copy) on a write or when there is
-//     no object, map resident neighbours ahead (fault_ahead.cpp)
-//   case 1: the page is in the anon layer (an anon at the faulting slot) —
-//     uvm_fault_upper
+//     (SIGSEGV), resolve needs-copy (AnonLayer::copy; amap_copy) on a write
+//     or when there is no object, map resident neighbours ahead
+//     (fault_ahead.cpp)
+//   case 1: the page is in the anonymous layer (core/anon_layer.h) —
+//     AnonLayer::fault_upper; for amaps (amap_fault.cpp) an anon at the
+//     faulting slot:
 //     1A: map the anon's page (read; or write with an_ref == 1); a write to
 //         a page on loan breaks the loan first (uvm_loanbreak_anon)
 //     1B: write and an_ref > 1 in a copy-on-write entry: copy the anon's page
@@ -15,7 +17,8 @@
 //     2A: map the object's page (read, or write to a shared mapping); a
 //         write to a page on loan breaks the loan first (uvm_loanbreak)
 //     2B: write to a copy-on-write entry, or no object at all: promote —
-//         copy the object's page (or zero-fill) into a new anon
+//         copy the object's page (or zero-fill) into the anonymous layer
+//         (AnonLayer::fault_promote: a new anon in the amap)
 //   enter (uvm_fault_enter): pmap_enter with the case's protection, the
 //     wiring of a wired fault, the page queues, pmap_update.
 //

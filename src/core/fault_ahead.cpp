@@ -1,7 +1,7 @@
 // uvm_fault_ahead: see fault_ahead.h.
 #include "core/fault_ahead.h"
 
-#include "core/amap.h"
+#include "core/anon_layer.h"
 #include "core/anon.h"
 #include "core/page.h"
 #include "core/pmap.h"
@@ -28,10 +28,7 @@ constexpr AdviceWindow kWindow[] = {
 // Deactivate it (uvmfault_anonflush / PGO_DEACTIVATE) instead of mapping it.
 void deactivate_behind(Uvm& uvm, MapEntry* e, vaddr_t lo, vaddr_t va) {
   for (vaddr_t a = lo; a < va; a += kPageSize) {
-    Page* pg = nullptr;
-    if (e->aref.ar_amap) {
-      if (Anon* an = amap_lookup(&e->aref, a - e->start)) pg = uvm.pm->anon_page(an);
-    }
+    Page* pg = uvm.anon_layer->lookup(*e, a).page;
     if (!pg && e->object) pg = e->object->find_page(e->offset + (a - e->start));
     if (pg && pg->wire_count == 0 && pg->loan_count == 0 && !(pg->flags & PG_BUSY)) uvm.pm->deactivate(pg);
   }
@@ -56,13 +53,13 @@ int uvm_fault_ahead(VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot) {
   int mapped = 0;
   for (vaddr_t a = lo; a < hi; a += kPageSize) {
     if (a == va || pmap.extract(a, nullptr, nullptr)) continue;
-    Anon* an = e->aref.ar_amap ? amap_lookup(&e->aref, a - e->start) : nullptr;
+    const UpperPage up = uvm.anon_layer->lookup(*e, a);
     Page* pg = nullptr;
     Prot prot = enter_prot;
-    if (an) {
-      pg = uvm.pm->anon_page(an);
+    if (up.found()) {
+      pg = up.page;
       if (!pg) continue;  // swapped out: not resident
-      if (an->an_ref > 1 || pg->loan_count > 0) prot &= ~kProtWrite;
+      if (up.shared) prot &= ~kProtWrite;
     } else if (e->object) {
       if (e->object->get(e->offset + (a - e->start), &pg, PGO_LOCKED) != 0) continue;
       if (e->cow() || pg->loan_count > 0) prot &= ~kProtWrite;

@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/amap.h"
 #include "core/anon.h"
+#include "core/anon_layer.h"
 #include "core/kassert.h"
 #include "core/page.h"
 #include "core/pmap.h"
@@ -164,8 +164,9 @@ int uvm_loan(VmMap& map, vaddr_t start, vsize_t len, LoanTo to, LoanRecord* out)
     // No protection check: NetBSD's uvm_loan lends whatever the map holds,
     // also memory its owner has made inaccessible (PROT_NONE).
     // The seed's order: the anon layer, then the object, then zeros.
-    Anon* anon = e->aref.ar_amap ? amap_lookup(&e->aref, va - e->start) : nullptr;
-    if (anon) error = loan_anon(uvm, anon, to, &rec);
+    const UpperPage up = uvm.anon_layer->lookup(*e, va);
+    if (up.anon) error = loan_anon(uvm, up.anon, to, &rec);
+    else if (up.object) error = loan_uobj(uvm, up.object, up.offset, to, &rec);
     else if (e->object) error = loan_uobj(uvm, e->object, e->offset + (va - e->start), to, &rec);
     else error = loan_zero(uvm, to, &rec);
     // uvm_loanentry's failures (a wired page, a file page past end of file,

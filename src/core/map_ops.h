@@ -4,10 +4,13 @@
 // errno (0 on success); argument checking lives in process.cpp.
 #pragma once
 
+#include <memory>
+
 #include "uvmsim/types.h"
 
 namespace uvmsim {
 
+struct MapEntry;
 class VmMap;
 
 int uvm_map_protect(VmMap& map, vaddr_t start, vaddr_t end, Prot prot);
@@ -22,6 +25,10 @@ int uvm_map_pageable(VmMap& map, vaddr_t start, vaddr_t end, bool wire);
 // pager's flush with PGO_CLEANIT added (file pages are written back first).
 // Returns the first pager error.
 int uvm_map_clean(VmMap& map, vaddr_t start, vaddr_t end, int flags);
+// uvm_mapent_clone: a copy of e for another map (fork): no wiring, and no
+// reference taken — the caller takes the object's and the anonymous
+// layer's references.
+std::unique_ptr<MapEntry> uvm_mapent_clone(const MapEntry* e);
 // uvmspace_fork: build child's map from parent's, entry by entry.
 int uvmspace_fork(VmMap& parent, VmMap& child);
 

@@ -20,6 +20,7 @@
 #include "core/pmap.h"
 #include "core/pv.h"
 #include "core/anon.h"
+#include "core/anon_layer.h"
 #include "core/swap.h"
 #include "uvmsim/machine.h"
 #include "uvmsim/stats.h"
@@ -45,6 +46,9 @@ struct Uvm {
   // The swap device (src/core/swap.h); null when swap_bytes is 0.
   std::unique_ptr<SwapDevice> swap;
   UvmExp cnt;  // event counters (gauges are filled in by Machine::stats)
+  // The anonymous-memory layer (core/anon_layer.h): amaps and anons.
+  // Declared before the processes so that it outlives their maps.
+  std::unique_ptr<AnonLayer> anon_layer;
 
   // Reverse-map chain entries for pages mapped more than once (core/pv.h).
   PvPool pv;

@@ -1,5 +1,6 @@
 #include "core/vm_map.h"
 
+#include "core/anon_layer.h"
 #include "core/fault.h"
 #include "core/kassert.h"
 #include "core/pmap.h"
@@ -59,7 +60,7 @@ void VmMap::clip_start(MapEntry* e, vaddr_t va) {
     e->offset += adj;
     e->object->reference();
   }
-  if (e->aref.ar_amap) amap_splitref(&front->aref, &e->aref, adj);
+  uvm_.anon_layer->split(*front, *e, adj);
   auto it = entries_.find(e->start);
   std::unique_ptr<MapEntry> self = std::move(it->second);
   entries_.erase(it);
@@ -79,7 +80,7 @@ void VmMap::clip_end(MapEntry* e, vaddr_t va) {
     back->offset += adj;
     e->object->reference();
   }
-  if (e->aref.ar_amap) amap_splitref(&e->aref, &back->aref, adj);
+  uvm_.anon_layer->split(*e, *back, adj);
   e->end = va;
   entries_.emplace(va, std::move(back));
   uvm_.cnt.map_clips++;
@@ -103,19 +104,19 @@ bool mergeable(const MapEntry* a, const MapEntry* b) {
          a->sharing == b->sharing && a->wired_count == 0 && b->wired_count == 0;
 }
 
-bool amap_extendable(const MapEntry* e) {
-  return e->aref.ar_amap && !e->needs_copy() && e->aref.ar_amap->am_ref == 1;
-}
-
 }  // namespace
 
+// A fresh entry (no anonymous memory yet) joins a neighbour that has none
+// either, or one whose anonymous memory the layer can grow in place
+// (AnonLayer::extend: amap_extend, or vm_object_coalesce for shadows).
 MapEntry* VmMap::try_merge(MapEntry* e) {
-  if (e->aref.ar_amap || e->object) return e;  // only fresh anonymous entries
+  AnonLayer& anon = *uvm_.anon_layer;
+  if (anon.has_upper(*e) || e->object) return e;  // only fresh anonymous entries
   if (MapEntry* p = prev(e); p && mergeable(p, e)) {
     bool ok = false;
-    if (!p->aref.ar_amap && p->needs_copy() && e->needs_copy()) ok = true;
-    else if (amap_extendable(p) && e->needs_copy())
-      ok = amap_extend(p, e->size(), AMAP_EXTEND_FORWARDS);
+    if (!anon.has_upper(*p) && p->needs_copy() && e->needs_copy()) ok = true;
+    else if (anon.extendable(*p) && e->needs_copy())
+      ok = anon.extend(*p, e->size(), /*forwards=*/true);
     if (ok) {
       const vaddr_t end = e->end;
       entries_.erase(e->start);
@@ -125,11 +126,11 @@ MapEntry* VmMap::try_merge(MapEntry* e) {
       e = p;
     }
   }
-  if (MapEntry* n = next(e); n && mergeable(e, n) && !e->aref.ar_amap) {
+  if (MapEntry* n = next(e); n && mergeable(e, n) && !anon.has_upper(*e)) {
     bool ok = false;
-    if (!n->aref.ar_amap && n->needs_copy() && e->needs_copy()) ok = true;
-    else if (amap_extendable(n) && e->needs_copy())
-      ok = amap_extend(n, e->size(), AMAP_EXTEND_BACKWARDS);
+    if (!anon.has_upper(*n) && n->needs_copy() && e->needs_copy()) ok = true;
+    else if (anon.extendable(*n) && e->needs_copy())
+      ok = anon.extend(*n, e->size(), /*forwards=*/false);
     if (ok) {
       // n absorbs e: n is re-keyed at e's start.
       const vaddr_t start = e->start;
@@ -153,7 +154,7 @@ void VmMap::remove_entry(MapEntry* e) {
     e->wired_count = 0;
   }
   pmap_.remove(e->start, e->end);
-  if (e->aref.ar_amap) amap_unref(e->aref.ar_amap, e->aref.ar_pageoff, e->npages(), false);
+  uvm_.anon_layer->release(*e);
   if (e->object) e->object->detach();
   if (hint_ == e) hint_ = nullptr;
   entries_.erase(e->start);

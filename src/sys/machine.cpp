@@ -115,6 +115,7 @@ StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) 
                                             config.mem_bytes, kMaxMemBytes >> 30));
   auto uvm = std::make_unique<Uvm>();
   uvm->config = config;
+  uvm->anon_layer = make_anon_layer(*uvm);
   auto pm = PhysMem::Create(npages);
   if (!pm.ok()) return pm.status();
   uvm->pm = std::move(*pm);
@@ -189,7 +190,7 @@ Status Machine::swapoff() {
   SwapDevice& swap = *uvm_->swap;
   const int start = 1, end = static_cast<int>(swap.nslots()) + 1;
   swap.set_off_range(start, end);  // nothing new goes to the device
-  int err = amap_swap_off(*uvm_, start, end);
+  int err = uvm_->anon_layer->swap_off(start, end);
   if (err == 0) {
     std::vector<UvmObject*> objs(uvm_->objects.begin(), uvm_->objects.end());
     for (UvmObject* o : objs)

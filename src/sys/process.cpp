@@ -228,7 +228,7 @@ std::vector<MappingInfo> Process::mappings() const {
   vm_->map->for_each([&](const MapEntry& e) {
     out.push_back(MappingInfo{e.start, e.end, e.protection, e.max_protection, e.inheritance,
                               e.advice, e.sharing, e.wired_count > 0, e.needs_copy(),
-                              e.aref.ar_amap != nullptr, e.object != nullptr});
+                              vm_->map->uvm().anon_layer->has_upper(e), e.object != nullptr});
   });
   return out;
 }
