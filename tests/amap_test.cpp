@@ -115,7 +115,7 @@ TEST_CASE("amap_extend: every case", "[amap][extend]") {
     CHECK(amap_lookup(&f.e.aref, 2 * kPageSize) == a0);
     CHECK(amap_lookup(&f.e.aref, 4 * kPageSize) == a2);
     CHECK(amap_lookup(&f.e.aref, 0) == nullptr);
-    CHECK(f.e.aref.ar_pageoff + f.e.npages() <= f.e.aref.ar_amap->am_nslot);
+    CHECK(f.e.aref.ar_pageoff + f.e.nslots() <= f.e.aref.ar_amap->am_nslot);
     f.check_slots();
   }
   SECTION("3 forwards: reallocation") {
@@ -149,7 +149,7 @@ TEST_CASE("amap_extend: every case", "[amap][extend]") {
     for (int s = 0; s < a->am_nslot;) {
       int ref, len;
       pp_getreflen(a->am_ppref.get(), s, &ref, &len);
-      const bool inside = s >= f.e.aref.ar_pageoff && s < f.e.aref.ar_pageoff + f.e.npages();
+      const bool inside = s >= f.e.aref.ar_pageoff && s < f.e.aref.ar_pageoff + f.e.nslots();
       CHECK(ref == (inside ? 1 : 0));
       s += len;
     }
@@ -176,7 +176,7 @@ TEST_CASE("amap_extend: every case", "[amap][extend]") {
         pp_getreflen(a->am_ppref.get(), s, &ref, &len);
         REQUIRE(len > 0);
         for (int i = s; i < s + len; i++) {
-          const bool inside = i >= f.e.aref.ar_pageoff && i < f.e.aref.ar_pageoff + f.e.npages();
+          const bool inside = i >= f.e.aref.ar_pageoff && i < f.e.aref.ar_pageoff + f.e.nslots();
           CHECK(ref == (inside ? 1 : 0));
         }
         s += len;

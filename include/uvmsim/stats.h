@@ -29,6 +29,7 @@ namespace uvmsim {
   X(amap_copy, "amap_copy calls that copied an amap")                             \
   X(amap_takeover, "amap_copy calls that took over an amap with one reference")  \
   X(amap_chunk, "amap_copy calls that clipped a large entry to a chunk")          \
+  X(amap_toolarge, "amaps refused: more than 2^24 slots at once (ENOMEM)")      \
   X(amap_extend, "amap_extend calls")                                             \
   X(amap_cownow, "anons copied by amap_cow_now (fork of a wired entry)")          \
   X(amap_splitref, "amap_splitref calls (entry clipped inside an amap)")          \

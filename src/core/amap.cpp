@@ -97,8 +97,12 @@ Amap* amap_alloc1(Uvm& uvm, int slots, int padslots) {
 }  // namespace
 
 Amap* amap_alloc(Uvm& uvm, vsize_t sz, vsize_t padsz) {
-  return amap_alloc1(uvm, static_cast<int>(atop(round_page(sz))),
-                     static_cast<int>(atop(round_page(padsz))));
+  const std::uint64_t slots = atop(round_page(sz)), padslots = atop(round_page(padsz));
+  if (slots + padslots > static_cast<std::uint64_t>(UVM_AMAP_MAXSLOTS) || slots + padslots < slots) {
+    uvm.cnt.amap_toolarge++;
+    return nullptr;
+  }
+  return amap_alloc1(uvm, static_cast<int>(slots), static_cast<int>(padslots));
 }
 
 void amap_free(Amap* amap) {
@@ -267,7 +271,7 @@ bool amap_copy(VmMap& map, MapEntry* entry, int flags, vaddr_t startva, vaddr_t 
     return true;
   }
 
-  const int slots = entry->npages();
+  const int slots = entry->nslots();  // within its amap
   Amap* amap = amap_alloc1(uvm, slots, 0);
   if (amap == nullptr) return false;
   Amap* srcamap = entry->aref.ar_amap;
@@ -325,7 +329,9 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
   Amap* amap = entry->aref.ar_amap;
   Uvm& uvm = *amap->uvm;
   const int slotoff = entry->aref.ar_pageoff;
-  const int slotmapped = entry->npages();
+  const int slotmapped = entry->nslots();
+  // An amap never grows past UVM_AMAP_MAXSLOTS: the merge is not made.
+  if (atop(round_page(addsize)) > static_cast<std::uint64_t>(UVM_AMAP_MAXSLOTS - amap->am_maxslot)) return false;
   const int slotadd = static_cast<int>(atop(round_page(addsize)));
   const bool forwards = flags & AMAP_EXTEND_FORWARDS;
   const char* unused_case;
@@ -443,7 +449,7 @@ void amap_share_protect(MapEntry* entry, Prot prot) {
   Amap* amap = entry->aref.ar_amap;
   // Walk the entry's slot range (the seed walks the used-slot list when that
   // is shorter; without am_slots the range is the shorter walk).
-  const int stop = entry->aref.ar_pageoff + entry->npages();
+  const int stop = entry->aref.ar_pageoff + entry->nslots();
   for (int lcv = entry->aref.ar_pageoff; lcv < stop; lcv++) {
     Anon* anon = amap_anon_at(amap, lcv);
     if (anon && amap->uvm->pm->anon_page(anon)) Pmap::page_protect(amap->uvm->pm->anon_page(anon), prot);

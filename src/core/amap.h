@@ -69,6 +69,14 @@ enum : int {
 // (UVM_AMAP_CHUNK); amaps of at least UVM_AMAP_LARGE slots are not padded.
 inline constexpr int UVM_AMAP_CHUNK = 16;
 inline constexpr int UVM_AMAP_LARGE = 256;
+// The most slots one amap may have. NetBSD's amap arrays come from kmem and
+// their sizes are ints; the model allocates its slot arrays (4 B a slot, and
+// as much again for ppref) at once, so it bounds them: 2^24 slots, 64 GiB of
+// address space. An operation that needs a larger amap at once — fork of a
+// larger region inherited `share`, or one wired, or a merge that would grow
+// an amap past it — fails with ENOMEM (or does not merge) before anything
+// changes. Faults never need one: they copy chunks around the fault.
+inline constexpr int UVM_AMAP_MAXSLOTS = 1 << 24;
 
 enum class PprefState : std::uint8_t { kNotYet, kActive, kNone };
 

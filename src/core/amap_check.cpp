@@ -23,14 +23,14 @@ void AmapLayer::check_entry(Checker& c, const std::string& who, const MapEntry& 
     return;
   }
   check_refs_[a]++;
-  if (e.aref.ar_pageoff < 0 || e.aref.ar_pageoff + e.npages() > a->am_nslot) {
+  if (e.aref.ar_pageoff < 0 || e.aref.ar_pageoff + e.npages() > static_cast<std::uint64_t>(a->am_nslot)) {
     c.fail("{}: entry {:#x} slots [{}, {}) beyond amap nslot {}", who, e.start, e.aref.ar_pageoff,
            e.aref.ar_pageoff + e.npages(), a->am_nslot);
     return;
   }
   auto& v = check_pagerefs_[a];
   v.resize(a->am_maxslot, 0);
-  for (int i = 0; i < e.npages(); i++) v[e.aref.ar_pageoff + i]++;
+  for (int i = 0; i < e.nslots(); i++) v[e.aref.ar_pageoff + i]++;
 }
 
 bool AmapLayer::check_mapping(Checker& c, const std::string& who, const MapEntry& e, vaddr_t va, const Page* pg,

@@ -29,7 +29,7 @@ void inspect_anon_layer(const Uvm& uvm, const MapEntry& e, const InspectEntry& i
   }
   v.amap(ie, ia);
   const int first = e.aref.ar_pageoff;
-  const int last = std::min(first + e.npages(), am->am_nslot);
+  const int last = static_cast<int>(std::min<std::uint64_t>(first + e.npages(), static_cast<std::uint64_t>(am->am_nslot)));
   for (int slot = first; slot < last; slot++) {
     const std::uint32_t id = am->am_anon[slot];
     if (id == kNoAnon) continue;

@@ -50,7 +50,7 @@ bool AmapLayer::extend(MapEntry& e, vsize_t addsize, bool forwards) {
 }
 
 void AmapLayer::release(MapEntry& e) {
-  if (e.aref.ar_amap) amap_unref(e.aref.ar_amap, e.aref.ar_pageoff, e.npages(), false);
+  if (e.aref.ar_amap) amap_unref(e.aref.ar_amap, e.aref.ar_pageoff, e.nslots(), false);
   e.aref = Aref{};
 }
 
@@ -94,7 +94,7 @@ int AmapLayer::fork_share(VmMap& parent, VmMap& child, MapEntry* e) {
     if (!amap_copy(parent, e, AMAP_COPY_NOCHUNK, 0, 0)) return ENOMEM;
   }
   auto n = uvm_mapent_clone(e);
-  if (n->aref.ar_amap) amap_ref(n->aref.ar_amap, n->aref.ar_pageoff, n->npages(), AMAP_SHARED);
+  if (n->aref.ar_amap) amap_ref(n->aref.ar_amap, n->aref.ar_pageoff, n->nslots(), AMAP_SHARED);
   if (n->object) n->object->reference();
   child.insert(std::move(n));
   return 0;
@@ -119,8 +119,8 @@ int fork_aobj_snapshot(Uvm& uvm, VmMap& child, MapEntry* e) {
   n->aref = Aref{0, amap_alloc(uvm, e->size(), 0)};
   if (!n->aref.ar_amap) return ENOMEM;
   MapEntry* ne = child.insert(std::move(n));
-  for (int i = 0; i < ne->npages(); i++) {
-    const voff_t off = e->offset + ptoa(static_cast<std::uint64_t>(i));
+  for (std::uint64_t i = 0; i < ne->npages(); i++) {
+    const voff_t off = e->offset + ptoa(i);
     if (!ao->find_page(off) && !ao->swapped(off)) continue;  // still zero
     Anon* anon = nullptr;
     int err = uvm_loan_obj_to_anon(uvm, ao, off, &anon);
@@ -131,7 +131,7 @@ int fork_aobj_snapshot(Uvm& uvm, VmMap& child, MapEntry* e) {
       err = 0;
     }
     if (err != 0) return err;
-    amap_add(&ne->aref, ptoa(static_cast<std::uint64_t>(i)), anon, false);
+    amap_add(&ne->aref, ptoa(i), anon, false);
   }
   return 0;
 }
@@ -144,7 +144,7 @@ int AmapLayer::fork_copy(VmMap& parent, VmMap& child, MapEntry* e) {
   if (e->object && !e->cow() && e->object->anonymous()) return fork_aobj_snapshot(uvm_, child, e);
   auto n = uvm_mapent_clone(e);
   n->etype |= UVM_ET_COPYONWRITE | UVM_ET_NEEDSCOPY;
-  if (n->aref.ar_amap) amap_ref(n->aref.ar_amap, n->aref.ar_pageoff, n->npages(), 0);
+  if (n->aref.ar_amap) amap_ref(n->aref.ar_amap, n->aref.ar_pageoff, n->nslots(), 0);
   if (n->object) n->object->reference();
   MapEntry* ne = child.insert(std::move(n));
   Amap* amap = e->aref.ar_amap;

@@ -22,6 +22,7 @@
 
 #include "absl/container/btree_map.h"
 #include "core/amap.h"
+#include "core/kassert.h"
 #include "uvmsim/stats.h"
 #include "uvmsim/status.h"
 #include "uvmsim/types.h"
@@ -51,7 +52,14 @@ struct MapEntry {
   int wired_count = 0;
 
   vsize_t size() const { return end - start; }
-  int npages() const { return static_cast<int>(atop(end - start)); }
+  // Up to the whole user address space (2^35 pages): 64 bits.
+  std::uint64_t npages() const { return atop(end - start); }
+  // The entry's pages as amap slots: an entry with an amap is never larger
+  // than the amap (at most UVM_AMAP_MAXSLOTS slots), so this fits an int.
+  int nslots() const {
+    UVM_KASSERT_MSG(npages() <= static_cast<std::uint64_t>(UVM_AMAP_MAXSLOTS), "an amap's entry");
+    return static_cast<int>(npages());
+  }
   bool cow() const { return etype & UVM_ET_COPYONWRITE; }
   bool needs_copy() const { return etype & UVM_ET_NEEDSCOPY; }
   bool wired() const { return wired_count > 0; }

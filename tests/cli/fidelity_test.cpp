@@ -264,3 +264,28 @@ check
                 "kread l 0 4 = 6c656e74\n"
                 "check ok\n");
 }
+
+TEST_CASE("scenario: mappings of 2^31 and 2^32 pages work lazily; a shared fork of one is ENOMEM", "[sizes][cli]") {
+  for (const char* len : {"0x80000000000", "0x100000000000"}) {
+    INFO("LEN " << len);
+    const std::string l = len;
+    expect_output("machine mem=16M swap=16M\nspawn p\n"
+                  "p mmap 0x10000000 " + l + " rw private anon\n"
+                  "p read 0x10000000 1\n"
+                  "p write 0x10000000 \"hi\"\n"
+                  "p fork c\n"
+                  "c write 0x10000000 \"yo\"\n"
+                  "p read 0x10000000 2\n"
+                  "c read 0x10000000 2\n"
+                  "p mlock 0x10000000 " + l + "\n"
+                  "p minherit 0x10000000 " + l + " share\n"
+                  "p fork d\n"
+                  "check\n",
+                  "p read 0x10000000 1 = 00\n"
+                  "p read 0x10000000 2 = 6869\n"
+                  "c read 0x10000000 2 = 796f\n"
+                  "p mlock 0x10000000 " + std::to_string(std::stoull(l, nullptr, 16)) + " = error EAGAIN\n"
+                  "p fork d = error ENOMEM\n"
+                  "check ok\n");
+  }
+}
