@@ -41,6 +41,29 @@ void loan_protect(Page* pg) {
   if (pg->loan_count == 0) Pmap::page_protect(pg, kProtRead);
 }
 
+// Lend pg to the kernel (A->K, O->K): refused for a wired page and at the
+// 16-bit limit; otherwise every mapping becomes read-only (first loan) and
+// the page stays on a paging queue for the daemon to see it lent.
+int lend_to_kernel(Uvm& uvm, Page* pg, LoanRecord* rec) {
+  if (pg->wire_count > 0) return EBUSY;
+  if (pg->loan_count == kMaxPageCount) return kLoanLimit;
+  loan_protect(pg);
+  pg->loan_count++;
+  uvm.pm->activate(pg);
+  rec->pages.push_back(pg);
+  return 0;
+}
+
+// A new anon borrowing pg (O->A, zero->A): the anon names the page, the
+// page names the anon without PG_ANON (its owner keeps it), one loan.
+Anon* lend_to_new_anon(Uvm& uvm, Page* pg) {
+  Anon* anon = uvm_analloc(uvm);
+  uvm.pm->set_anon_page(anon, pg);
+  pg->set_uanon(anon);
+  pg->loan_count++;
+  return anon;
+}
+
 int loan_anon(Uvm& uvm, Anon* anon, LoanTo to, LoanRecord* rec) {
   if (to == LoanTo::kAnon) {
     // A->A: the anon becomes copy-on-write shared with the borrower.
@@ -58,13 +81,7 @@ int loan_anon(Uvm& uvm, Anon* anon, LoanTo to, LoanRecord* rec) {
   if (!uvm.pm->anon_page(anon)) {
     if (int err = uvm_anon_pagein(uvm, anon); err != 0) return err;
   }
-  Page* pg = uvm.pm->anon_page(anon);
-  if (pg->wire_count > 0) return EBUSY;
-  if (pg->loan_count == kMaxPageCount) return kLoanLimit;
-  loan_protect(pg);
-  pg->loan_count++;
-  uvm.pm->activate(pg);
-  rec->pages.push_back(pg);
+  if (int err = lend_to_kernel(uvm, uvm.pm->anon_page(anon), rec); err != 0) return err;
   uvm.cnt.loan_ak++;
   return 0;
 }
@@ -75,12 +92,7 @@ int loan_uobj(Uvm& uvm, UvmObject* uobj, voff_t off, LoanTo to, LoanRecord* rec)
   if (err == ENOMEM) return ENOMEM;
   if (err != 0) return EFAULT;
   if (to == LoanTo::kKernel) {  // O->K
-    if (pg->wire_count > 0) return EBUSY;
-    if (pg->loan_count == kMaxPageCount) return kLoanLimit;
-    loan_protect(pg);
-    pg->loan_count++;
-    uvm.pm->activate(pg);
-    rec->pages.push_back(pg);
+    if (int err = lend_to_kernel(uvm, pg, rec); err != 0) return err;
     uvm.cnt.loan_ok++;
     return 0;
   }
@@ -93,11 +105,8 @@ int loan_uobj(Uvm& uvm, UvmObject* uobj, voff_t off, LoanTo to, LoanRecord* rec)
   }
   if (pg->wire_count > 0) return EBUSY;
   if (pg->loan_count == kMaxPageCount) return kLoanLimit;
-  Anon* anon = uvm_analloc(uvm);
-  uvm.pm->set_anon_page(anon, pg);
-  pg->set_uanon(anon);  // without PG_ANON: the object still owns it
   loan_protect(pg);
-  pg->loan_count++;
+  Anon* anon = lend_to_new_anon(uvm, pg);
   uvm.pm->activate(pg);
   rec->anons.push_back(anon);
   uvm.cnt.loan_oa++;
@@ -119,11 +128,7 @@ int loan_zero(Uvm& uvm, LoanTo to, LoanRecord* rec) {
     rec->anons.push_back(anon);
   } else {
     if (pg->loan_count == kMaxPageCount) return kLoanLimit;
-    Anon* a = uvm_analloc(uvm);
-    uvm.pm->set_anon_page(a, pg);
-    pg->set_uanon(a);
-    pg->loan_count++;
-    rec->anons.push_back(a);
+    rec->anons.push_back(lend_to_new_anon(uvm, pg));
   }
   uvm.cnt.loan_za++;
   return 0;

@@ -1,5 +1,6 @@
 #include "uvmsim/stats.h"
 
+#include "core/counters_json.h"
 #include "fmt/format.h"
 
 namespace uvmsim {
@@ -12,14 +13,6 @@ std::string UvmExp::to_string() const {
   return out;
 }
 
-std::string UvmExp::to_json() const {
-  std::string out = "{";
-  bool first = true;
-  for_each([&](const char* name, std::uint64_t v, const char*) {
-    out += fmt::format("{}\"{}\": {}", first ? "" : ", ", name, v);
-    first = false;
-  });
-  return out + "}";
-}
+std::string UvmExp::to_json() const { return counters_to_json(*this); }
 
 }  // namespace uvmsim

@@ -6,6 +6,7 @@
 #include "core/uvm.h"
 #include "core/vm_inspect.h"
 #include "core/vmspace.h"
+#include "core/counters_json.h"
 #include "fmt/format.h"
 #include "uvmsim/process.h"
 
@@ -45,14 +46,6 @@ ProcessStats Process::stats() const {
   return s;
 }
 
-std::string ProcessStats::to_json() const {
-  std::string out = "{";
-  bool first = true;
-  for_each([&](const char* name, std::uint64_t v, const char*) {
-    out += fmt::format("{}\"{}\": {}", first ? "" : ", ", name, v);
-    first = false;
-  });
-  return out + "}";
-}
+std::string ProcessStats::to_json() const { return counters_to_json(*this); }
 
 }  // namespace uvmsim
