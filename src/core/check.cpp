@@ -234,12 +234,13 @@ Status Machine::check() const {
   }
 
   // ---- pages
-  std::uint64_t nfree = 0, nactive = 0, ninactive = 0;
+  std::uint64_t nfree = 0, nactive = 0, ninactive = 0, nwired = 0;
   for (std::uint32_t i = 0; i < pm.npages() && pv_ids_ok; i++) {
     const Page* pg = pm.page(i);
     int pvs = Pmap::mapping_count(pg);
     const int want_pv = pv_expected.contains(pg) ? pv_expected[pg] : 0;
     if (pvs != want_pv) c.fail("page {}: {} pv entries but {} PTEs map it", i, pvs, want_pv);
+    if (pg->wire_count != 0) nwired++;
     const int wptes = wired_ptes.contains(pg) ? wired_ptes[pg] : 0;
     if (static_cast<int>(pg->wire_count) != wptes)
       c.fail("page {}: wire_count {} but {} wired mappings", i, pg->wire_count, wptes);
@@ -281,6 +282,7 @@ Status Machine::check() const {
         (pg->uanon() || pg->uobject()))
       c.fail("page {}: in use, unwired, not busy, but on no queue", i);
   }
+  if (nwired != pm.wired_count()) c.fail("uvmexp.wired {} but {} pages are wired", pm.wired_count(), nwired);
   if (nfree != pm.free_count() || nactive != pm.active_count() || ninactive != pm.inactive_count())
     c.fail("queue counts free/active/inactive {}/{}/{} but pages say {}/{}/{}", pm.free_count(),
            pm.active_count(), pm.inactive_count(), nfree, nactive, ninactive);

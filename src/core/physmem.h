@@ -45,6 +45,18 @@ class PhysMem {
   std::uint64_t free_count() const { return free_.count; }
   std::uint64_t active_count() const { return active_.count; }
   std::uint64_t inactive_count() const { return inactive_.count; }
+  // Pages with wire_count > 0 (uvmexp.wired), kept as wirings come and go
+  // (uvm_pagewire / uvm_pageunwire / clear_wiring), so that mlock's
+  // uvmexp.wiredmax check costs nothing.
+  std::uint64_t wired_count() const { return wired_; }
+  void note_wired(int delta) {
+    wired_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(wired_) + delta);
+  }
+  // A page leaving its owner drops whatever wiring it still carries.
+  void clear_wiring(Page* pg) {
+    if (pg->wire_count != 0) wired_--;
+    pg->wire_count = 0;
+  }
 
   Page* page(std::uint32_t index) { return &pages_[index]; }
   const Page* page(std::uint32_t index) const { return &pages_[index]; }
@@ -98,6 +110,7 @@ class PhysMem {
   std::vector<Page> pages_;
   PageList free_, active_, inactive_;
   PageQueueObserver* observer_ = nullptr;
+  std::uint64_t wired_ = 0;
   int memfd_ = -1;
   std::uint8_t* base_ = nullptr;
 };

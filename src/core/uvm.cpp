@@ -41,13 +41,13 @@ void Uvm::pagefree(Page* pg) {
       pg->set_uanon(nullptr);
       pg->flags &= ~PG_ANON;
       if (pg->loan_count == 0) {
-        pg->wire_count = 0;
+        pm->clear_wiring(pg);
         pm->free(pg);
         return;
       }
     }
     // Kernel borrowers remain: an orphan, on no paging queue.
-    pg->wire_count = 0;
+    pm->clear_wiring(pg);
     pm->dequeue(pg);
     cnt.loan_orphans++;
     return;
@@ -58,7 +58,7 @@ void Uvm::pagefree(Page* pg) {
     pg->set_uanon(nullptr);
     pg->flags &= ~PG_ANON;
   }
-  pg->wire_count = 0;
+  pm->clear_wiring(pg);
   pm->free(pg);
 }
 

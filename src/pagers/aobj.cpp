@@ -200,7 +200,7 @@ int Aobj::pageout(Page* pg) {
     trace_pageout(uvm, "aobj", trace_page_ref(uvm, pg), 1);
   }
   remove_page(pg);
-  pg->wire_count = 0;
+  uvm.pm->clear_wiring(pg);
   uvm.pm->free(pg);
   uvm.swap->swpgonly++;
   return 0;

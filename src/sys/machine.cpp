@@ -160,9 +160,9 @@ UvmExp Machine::stats() const {
   s.free = pm.free_count();
   s.active = pm.active_count();
   s.inactive = pm.inactive_count();
+  s.wired = pm.wired_count();
   for (std::uint32_t i = 0; i < pm.npages(); i++) {
     const Page* pg = pm.page(i);
-    if (pg->wire_count) s.wired++;
     if (pg->uanon()) s.anonpages++;
     if (pg->uobject()) s.objpages++;
     if (pg->loan_count) s.loanedpages++;

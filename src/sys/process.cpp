@@ -117,14 +117,6 @@ Status lock_range(vaddr_t addr, vsize_t len, const char* what, vaddr_t* start, v
   return check_range(*start, len, end, what);
 }
 
-// uvmexp.wired: pages wired now (by any process).
-std::uint64_t wired_pages(const PhysMem& pm) {
-  std::uint64_t n = 0;
-  for (std::uint32_t i = 0; i < pm.npages(); i++)
-    if (pm.page(i)->wire_count > 0) n++;
-  return n;
-}
-
 }  // namespace
 
 // sys_mlock: the range rounded out to pages; at most a third of memory
@@ -137,7 +129,7 @@ Status Process::mlock(vaddr_t addr, vsize_t len) {
   if (Status s = lock_range(addr, len, "mlock", &start, &end); !s.ok()) return s;
   const PhysMem& pm = *machine_.uvm().pm;
   const std::uint64_t wiredmax = pm.npages() / 3;
-  if (atop(end - start) + wired_pages(pm) > wiredmax)
+  if (atop(end - start) + pm.wired_count() > wiredmax)
     return errno_status(EAGAIN, fmt::format("mlock: [{:#x}, {:#x}) would wire more than a third of memory "
                                             "({} pages)", start, end, wiredmax));
   int err = uvm_map_pageable(*vm_->map, start, end, true);
