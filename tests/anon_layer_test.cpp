@@ -20,10 +20,10 @@ using namespace uvmsim::test;
 
 namespace {
 
-enum Op { kHas, kLookup, kCopy, kUpper, kPromote, kSplit, kExtendable, kExtend, kRelease, kClean,
+enum Op { kHas, kLookup, kLookupRange, kCopy, kUpper, kPromote, kSplit, kExtendable, kExtend, kRelease, kClean,
           kForkShare, kForkCopy, kSwapOff, kCheckEntry, kCheckMapping, kCheck, kNumOps };
 constexpr std::array<const char*, kNumOps> kNames = {
-    "has_upper", "lookup", "copy", "fault_upper", "fault_promote", "split", "extendable", "extend",
+    "has_upper", "lookup", "lookup_range", "copy", "fault_upper", "fault_promote", "split", "extendable", "extend",
     "release", "clean", "fork_share", "fork_copy", "swap_off", "check_entry", "check_mapping", "check"};
 
 class CountingLayer final : public AnonLayer {
@@ -34,6 +34,9 @@ class CountingLayer final : public AnonLayer {
   std::string_view name() const override { return in_->name(); }
   bool has_upper(const MapEntry& e) const override { return ++calls_mut()[kHas], in_->has_upper(e); }
   UpperPage lookup(const MapEntry& e, vaddr_t va) const override { return ++calls_mut()[kLookup], in_->lookup(e, va); }
+  void lookup_range(const MapEntry& e, vaddr_t lo, vaddr_t hi, UpperPage* out) const override {
+    ++calls_mut()[kLookupRange], in_->lookup_range(e, lo, hi, out);
+  }
   bool copy(VmMap& m, MapEntry* e, vaddr_t s, vaddr_t t, bool ch) override {
     return ++calls[kCopy], in_->copy(m, e, s, t, ch);
   }

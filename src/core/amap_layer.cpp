@@ -1,10 +1,12 @@
 // UVM's anonymous-memory layer, the map-entry operations: see amap_layer.h.
 #include "core/amap_layer.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/amap.h"
 #include "core/anon.h"
+#include "core/kassert.h"
 #include "core/loan.h"
 #include "core/map_ops.h"
 #include "core/page.h"
@@ -20,15 +22,35 @@ std::unique_ptr<AnonLayer> make_anon_layer(Uvm& uvm) { return std::make_unique<A
 
 bool AmapLayer::has_upper(const MapEntry& e) const { return e.aref.ar_amap != nullptr; }
 
-UpperPage AmapLayer::lookup(const MapEntry& e, vaddr_t va) const {
+namespace {
+
+UpperPage upper_page(PhysMem& pm, Anon* anon) {
   UpperPage up;
-  if (!e.aref.ar_amap) return up;
-  up.anon = amap_lookup(&e.aref, va - e.start);
-  if (up.anon) {
-    up.page = uvm_.pm->anon_page(up.anon);
-    up.shared = up.anon->an_ref > 1 || (up.page && up.page->loan_count > 0);
+  up.anon = anon;
+  if (anon) {
+    up.page = pm.anon_page(anon);
+    up.shared = anon->an_ref > 1 || (up.page && up.page->loan_count > 0);
   }
   return up;
+}
+
+}  // namespace
+
+UpperPage AmapLayer::lookup(const MapEntry& e, vaddr_t va) const {
+  if (!e.aref.ar_amap) return UpperPage{};
+  return upper_page(*uvm_.pm, amap_lookup(&e.aref, va - e.start));
+}
+
+void AmapLayer::lookup_range(const MapEntry& e, vaddr_t lo, vaddr_t hi, UpperPage* out) const {
+  const int n = static_cast<int>(atop(hi - lo));
+  UVM_KASSERT(lo <= hi && n <= kLookupMax);
+  if (!e.aref.ar_amap) {
+    std::fill_n(out, n, UpperPage{});
+    return;
+  }
+  Anon* anons[kLookupMax];
+  amap_lookups(&e.aref, lo - e.start, anons, n);
+  for (int i = 0; i < n; i++) out[i] = upper_page(*uvm_.pm, anons[i]);
 }
 
 bool AmapLayer::copy(VmMap& map, MapEntry* e, vaddr_t start, vaddr_t end, bool chunked) {

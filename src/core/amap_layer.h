@@ -25,6 +25,7 @@ class AmapLayer final : public AnonLayer {
 
   bool has_upper(const MapEntry& e) const override;
   UpperPage lookup(const MapEntry& e, vaddr_t va) const override;
+  void lookup_range(const MapEntry& e, vaddr_t lo, vaddr_t hi, UpperPage* out) const override;
   bool copy(VmMap& map, MapEntry* e, vaddr_t start, vaddr_t end, bool chunked) override;
 
   std::optional<Fault> fault_upper(FaultCtx& f) override;

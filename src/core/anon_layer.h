@@ -9,7 +9,7 @@
 // and nothing above this interface knows which one runs:
 //
 //   operation                 caller                     amap implementation
-//   has_upper / lookup        fault-ahead, loans, dump   amap_lookup
+//   has_upper / lookup(_range) fault-ahead, loans        amap_lookup
 //   copy (needs-copy)         fault check, mlock, fork   amap_copy
 //   fault_upper (case 1)      uvm_fault                  1A / 1B on the anon
 //   fault_promote (case 2B)   uvm_fault                  a new anon in the amap
@@ -70,6 +70,10 @@ class AnonLayer {
   // Does the entry hold anonymous memory of its own (an amap reference)?
   virtual bool has_upper(const MapEntry& e) const = 0;
   virtual UpperPage lookup(const MapEntry& e, vaddr_t va) const = 0;
+  // lookup for each page of [lo, hi) (at most kLookupMax pages) into out:
+  // one call for the fault-ahead window.
+  static constexpr int kLookupMax = 16;
+  virtual void lookup_range(const MapEntry& e, vaddr_t lo, vaddr_t hi, UpperPage* out) const = 0;
 
   // ---- needs-copy
   // Give e private anonymous memory for [start, end) and clear its

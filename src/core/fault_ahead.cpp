@@ -50,10 +50,12 @@ int uvm_fault_ahead(VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot) {
   }
 
   Pmap& pmap = map.pmap();
+  UpperPage ups[AnonLayer::kLookupMax];
+  uvm.anon_layer->lookup_range(*e, lo, hi, ups);
   int mapped = 0;
   for (vaddr_t a = lo; a < hi; a += kPageSize) {
     if (a == va || pmap.extract(a, nullptr, nullptr)) continue;
-    const UpperPage up = uvm.anon_layer->lookup(*e, a);
+    const UpperPage& up = ups[atop(a - lo)];
     Page* pg = nullptr;
     Prot prot = enter_prot;
     if (up.found()) {
