@@ -18,7 +18,7 @@ ProgressMeter::ProgressMeter(std::ostream& out, bool terminal, bool results_on_t
       start_(Clock::now()),
       last_(start_) {}
 
-void ProgressMeter::tick(std::uint64_t line) {
+void ProgressMeter::tick(std::uint64_t done) {
   if (!terminal_ || finished_) return;
   // Reading the clock costs tens of nanoseconds; a script line can cost
   // less, so look at it only every 64th call.
@@ -27,10 +27,10 @@ void ProgressMeter::tick(std::uint64_t line) {
   if (now - last_ < kInterval) return;
   last_ = now;
   const double secs = std::chrono::duration<double>(now - start_).count();
-  const double rate = secs > 0 ? static_cast<double>(line) / secs : 0;
-  std::string text = total_ > 0 ? fmt::format("uvmsim run: line {} of {} ({}%), {:.0f} lines/s", line,
-                                              total_, line * 100 / total_, rate)
-                                : fmt::format("uvmsim run: line {}, {:.0f} lines/s", line, rate);
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  std::string text = total_ > 0 ? fmt::format("uvmsim run: {} of {} lines ({}%), {:.0f} lines/s", done,
+                                              total_, done * 100 / total_, rate)
+                                : fmt::format("uvmsim run: {} lines, {:.0f} lines/s", done, rate);
   out_ << kErase << text << std::flush;
   shown_ = true;
 }

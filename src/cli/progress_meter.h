@@ -25,9 +25,9 @@ class ProgressMeter {
   ~ProgressMeter() { finish(); }
 
   bool active() const { return terminal_; }
-  // The run is at script line `line`: redraws if the last drawing is old
+  // `done` script lines have run: redraws if the last drawing is old
   // enough. Cheap to call for every line and every page batch.
-  void tick(std::uint64_t line);
+  void tick(std::uint64_t done);
   // A message is about to be written to standard error: erase the status
   // line first.
   void before_output();

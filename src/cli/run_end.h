@@ -13,7 +13,10 @@ struct RunEnd {
   bool complete = true;    // the script ran to its end
   int signal = 0;          // the SIGINT or SIGTERM that stopped it
   std::string error;       // the script error that stopped it (the message, no position)
-  std::uint64_t line = 0;  // the script line it stopped at (0: before the first)
+  // Where it stopped: every script line before this one ran; this one
+  // failed (error) or did not run, or ran only partly (interrupted). For a
+  // complete run, the number of lines.
+  std::uint64_t line = 0;
 
   // The key that says why the run is incomplete: "interrupted" or "error".
   std::string_view why() const { return signal != 0 ? "interrupted" : "error"; }

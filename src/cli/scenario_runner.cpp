@@ -20,7 +20,8 @@ int ScenarioRunner::run(std::istream& in) {
   std::string line;
   std::uint64_t line_no = 0;
   for (;;) {
-    if (int sig = run_interrupt_signal()) return stop_interrupted(line_no, sig);
+    // Between lines: the next line is where it stopped (it did not run).
+    if (int sig = run_interrupt_signal()) return stop_interrupted(line_no + 1, sig);
     if (!std::getline(in, line)) break;
     line_no++;
     session_.set_line(line_no);
@@ -32,11 +33,12 @@ int ScenarioRunner::run(std::istream& in) {
         return stop_interrupted(line_no, run_interrupt_signal());
       return stop_with_error(line_no, std::string(st.message()));
     }
-    (void)session_.keep_going();  // writes out due result lines, --progress
+    session_.flush_due();
+    if (session_.options().progress) session_.options().progress->tick(line_no);
   }
   session_.flush_now();
   if (in.bad()) return stop_with_error(line_no, "read error");
-  if (int sig = run_interrupt_signal()) return stop_interrupted(line_no, sig);
+  if (int sig = run_interrupt_signal()) return stop_interrupted(line_no + 1, sig);
   end_.line = line_no;
   // A script without commands still runs on a machine (for --stats, and so
   // that an unusable --backend is reported).
@@ -66,9 +68,7 @@ int ScenarioRunner::stop_with_error(std::uint64_t line_no, std::string message) 
 int ScenarioRunner::stop_interrupted(std::uint64_t line_no, int signo) {
   session_.flush_now();
   if (session_.options().progress) session_.options().progress->finish();
-  err_ << session_.options().display_name;
-  if (line_no > 0) err_ << ':' << line_no;
-  err_ << ": interrupted (" << signal_name(signo) << ")\n";
+  err_ << session_.options().display_name << ':' << line_no << ": interrupted (" << signal_name(signo) << ")\n";
   end_ = {false, signo, {}, line_no};
   return 128 + signo;
 }

@@ -12,6 +12,7 @@
 // always when the run ends, however it ends. A SIGINT or SIGTERM (run_interrupt.h) stops the
 // run between lines, or between page batches of a long access: the command
 // it stopped prints nothing, "NAME:LINE: interrupted (SIGINT)" goes to `err`
+// (LINE: the first line that did not run to its end)
 // and the exit status is 128 + the signal. end() says how the run ended, for
 // the incomplete markers of --stats-json and --trace.
 #pragma once

@@ -44,7 +44,8 @@ void Session::flush_now() {
 
 bool Session::keep_going() {
   flush_due();
-  if (options_.progress) options_.progress->tick(line_);
+  // Inside a command: the lines before this one are done.
+  if (options_.progress) options_.progress->tick(line_ > 0 ? line_ - 1 : 0);
   return run_interrupt_signal() == 0;
 }
 
