@@ -174,7 +174,7 @@ TEST_CASE("run: SIGINT inside a long command keeps the lines, marks stats and tr
   CHECK((*stats)["complete"] == "false");
   CHECK((*stats)["interrupted"] == "\"SIGINT\"");
   CHECK((*stats)["line"] == std::to_string(n + kLongSumLine));
-  CHECK(std::stoull((*stats)["faults"]) > 256);  // the sum had started
+  CHECK(std::stoull((*stats)["faults"]) >= 256);  // the counters of the lines that ran
   CHECK(stats->count("processes") == 1);
 
   auto trace = JsonCheck::object(slurp(s.path("trace.json")));
