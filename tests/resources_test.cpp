@@ -25,16 +25,25 @@ namespace fs = std::filesystem;
 // Sanitizers make every machine several times slower; the count is scaled
 // down there so that the test stays within its time limit. The leak it
 // looks for grows with the count either way.
+//
+// Under AddressSanitizer the RSS bound is not checked: ASan keeps freed
+// memory in its quarantine (256 MiB by default) and grows its shadow, so RSS
+// grows without a leak; there LeakSanitizer checks the heap at exit instead,
+// and the descriptor count still catches a machine whose memory mapping
+// (a memfd) was not released.
 #if defined(__SANITIZE_ADDRESS__)
-constexpr int kMachines = 2000;
+#define UVMSIM_TEST_ASAN 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-constexpr int kMachines = 2000;
-#else
-constexpr int kMachines = 10000;
+#define UVMSIM_TEST_ASAN 1
 #endif
+#endif
+#ifdef UVMSIM_TEST_ASAN
+constexpr int kMachines = 2000;
+constexpr bool kCheckRss = false;
 #else
 constexpr int kMachines = 10000;
+constexpr bool kCheckRss = true;
 #endif
 constexpr int kWarmUp = kMachines / 10;
 
@@ -114,5 +123,5 @@ TEST_CASE("resources: machines created, used and destroyed leave no descriptors,
   // metadata: a leak of even one frame or page of metadata per machine would
   // show as megabytes.
   // The bound allows for the allocator's own fluctuation.
-  CHECK(rss_end_kb <= rss_kb + 4096);
+  if (kCheckRss) CHECK(rss_end_kb <= rss_kb + 4096);
 }
