@@ -151,9 +151,13 @@ std::string expected_reads(int n) {
   return s;
 }
 // A command that runs for tens of seconds: the hash of a 16 GiB file mapping
-// (every page read in, the page daemon recycling 16 MiB of memory).
-const std::string kLongSum = "file f 16G\np mmap 0x100000000 16G r private file f 0\np sum 0x100000000 16G\n";
-constexpr int kLongSumLine = 4 + 3;  // after the reads: file, mmap, sum
+// (every page read in, the page daemon recycling 16 MiB of memory). The read
+// just before it prints a line: once that line is out, the next command is
+// the long one, so a signal then stops the run at the sum's line.
+const std::string kLongSum =
+    "file f 16G\np mmap 0x100000000 16G r private file f 0\np read 0x100000000 2\np sum 0x100000000 16G\n";
+const std::string kBeforeLongSum = "p read 0x100000000 2 = 0000\n";
+constexpr int kLongSumLine = 4 + 4;  // after the reads: file, mmap, read, sum
 
 TEST_CASE("run: SIGINT inside a long command keeps the lines, marks stats and trace incomplete, exits 130",
           "[cli][interrupt][signal]") {
@@ -163,10 +167,10 @@ TEST_CASE("run: SIGINT inside a long command keeps the lines, marks stats and tr
   Child c({kUvmsim, "run", "--stats-json", s.path("stats.json"), "--trace", s.path("trace.json"), script});
   REQUIRE(c.started());
   // The lines come out while the long sum runs (written in batches).
-  REQUIRE(c.wait_for_lines(n, 30s));
+  REQUIRE(c.wait_for_lines(n + 1, 30s));
   c.signal(SIGINT);
   CHECK(c.wait(20s) == 130);
-  CHECK(c.out() == expected_reads(n));
+  CHECK(c.out() == expected_reads(n) + kBeforeLongSum);
   CHECK(c.err() == fmt::format("{}:{}: interrupted (SIGINT)\n", script, n + kLongSumLine));
 
   auto stats = JsonCheck::object(slurp(s.path("stats.json")));
@@ -320,11 +324,11 @@ TEST_CASE("run: --progress on a terminal shows lines done of the total and the r
   Scratch s;
   const int n = 20;
   const std::string script = s.write("long.scen", reads_then(n, kLongSum));
-  const std::string total = std::to_string(4 + n + 3);
+  const std::string total = std::to_string(4 + n + 4);
   Child c({kUvmsim, "run", "--progress", script}, Child::Stderr::kTerminal);
   REQUIRE(c.started());
   // Drawn while the long sum runs: every line before it is done.
-  const std::string status = fmt::format("\r\x1b[Kuvmsim run: {} of {} lines (", 4 + n + 2, total);
+  const std::string status = fmt::format("\r\x1b[Kuvmsim run: {} of {} lines (", 4 + n + 3, total);
   REQUIRE(c.wait_for_stderr(status, 30s));
   c.signal(SIGINT);
   CHECK(c.wait(20s) == 130);
@@ -332,7 +336,7 @@ TEST_CASE("run: --progress on a terminal shows lines done of the total and the r
   CHECK(e.find(" lines/s") != std::string::npos);
   // Erased before the message: the terminal shows only the message.
   CHECK(e.ends_with(fmt::format("\r\x1b[K{}:{}: interrupted (SIGINT)\r\n", script, total)));
-  CHECK(c.out() == expected_reads(n));
+  CHECK(c.out() == expected_reads(n) + kBeforeLongSum);
 }
 
 #endif  // UVMSIM_CLI_BINARY
