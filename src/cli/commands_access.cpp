@@ -1,6 +1,14 @@
 // Per-process memory accesses: write, fill, read, sum. They go through the
 // simulated MMU and fault like a CPU would; a failing access prints
 // "P CMD ADDR LEN = SIGSEGV|SIGBUS" instead of its normal line.
+//
+// A long range runs in batches (kBatchBytes): between two batches the run
+// may be interrupted (Session::keep_going), so that Ctrl-C on a `fill` of
+// gigabytes takes effect within one batch. Batches change nothing else: the
+// pages are touched in the same order with the same faults, and the first
+// failure ends the command at the same address.
+#include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,6 +33,52 @@ Status check_wrap(std::string_view cmd, std::uint64_t addr, std::uint64_t len) {
 // means the request was malformed, which the checks above rule out.
 Status access_failed(std::string_view cmd, const Status& st) {
   return absl::InternalError(fmt::format("{}: {}", cmd, std::string(st.message())));
+}
+
+// At most 256 pages per library call: a few milliseconds on the soft MMU
+// even when every page faults, a few guest entries' worth on kvm.
+constexpr std::uint64_t kBatchBytes = 1ull << 20;
+
+// What an interrupted command returns; the runner ends the run with it.
+Status interrupted(std::string_view cmd) {
+  return absl::CancelledError(fmt::format("{}: interrupted", cmd));
+}
+
+// Runs `one(addr, len)` over [addr, addr+len) in batches aligned to
+// kBatchBytes, checking for an interrupt before each; one call when the
+// range is no larger than a batch. The result is the whole range's: bytes
+// done counted from `addr`, the failing address and outcome of the batch
+// that failed.
+StatusOr<AccessResult> in_batches(
+    Session& s, std::string_view cmd, std::uint64_t addr, std::uint64_t len,
+    const std::function<StatusOr<AccessResult>(std::uint64_t, std::uint64_t)>& one) {
+  if (!s.keep_going()) return interrupted(cmd);
+  if (len <= kBatchBytes) return one(addr, len);
+  std::uint64_t done = 0;
+  while (done < len) {
+    if (done > 0 && !s.keep_going()) return interrupted(cmd);
+    const std::uint64_t at = addr + done;
+    const std::uint64_t n = std::min(len - done, kBatchBytes - (at & (kBatchBytes - 1)));
+    auto r = one(at, n);
+    if (!r.ok()) return r;
+    if (!r->ok()) {
+      r->done += done;
+      return r;
+    }
+    done += n;
+  }
+  AccessResult whole;
+  whole.done = len;
+  return whole;
+}
+
+// FNV-1a 64-bit, the hash Process::sum documents: `sum` of a long range
+// reads it in batches and hashes here, which gives the same value.
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
+std::uint64_t fnv1a(std::uint64_t h, const std::uint8_t* p, std::uint64_t n) {
+  for (std::uint64_t i = 0; i < n; i++) h = (h ^ p[i]) * kFnvPrime;
+  return h;
 }
 
 // ---- write ADDR DATA ----
@@ -66,7 +120,10 @@ FillArgs parse_fill(ArgReader& r) {
 
 Status exec_fill(Session& s, const Subject& who, const FillArgs& a) {
   if (Status st = check_wrap("fill", a.addr, a.len); !st.ok()) return st;
-  auto res = who.process->fill(a.addr, a.len, a.byte);
+  auto res = in_batches(s, "fill", a.addr, a.len, [&](std::uint64_t at, std::uint64_t n) {
+    return who.process->fill(at, n, a.byte);
+  });
+  if (absl::IsCancelled(res.status())) return res.status();
   if (!res.ok()) return access_failed("fill", res.status());
   access_succeeded(s, who, "fill", a.addr, a.len, *res);
   return absl::OkStatus();
@@ -91,7 +148,10 @@ Status exec_read(Session& s, const Subject& who, const ReadArgs& a) {
     return absl::InvalidArgumentError(fmt::format(
         "read: LEN {} is more than {} bytes; use sum for large ranges", a.len, kMaxReadLen));
   std::vector<std::uint8_t> buf(a.len);
-  auto res = who.process->read(a.addr, buf);
+  auto res = in_batches(s, "read", a.addr, a.len, [&](std::uint64_t at, std::uint64_t n) {
+    return who.process->read(at, std::span(buf).subspan(at - a.addr, n));
+  });
+  if (absl::IsCancelled(res.status())) return res.status();
   if (!res.ok()) return access_failed("read", res.status());
   if (access_succeeded(s, who, "read", a.addr, a.len, *res)) {
     const std::string hex = to_hex(buf);
@@ -105,7 +165,21 @@ Status exec_read(Session& s, const Subject& who, const ReadArgs& a) {
 
 Status exec_sum(Session& s, const Subject& who, const ReadArgs& a) {
   if (Status st = check_wrap("sum", a.addr, a.len); !st.ok()) return st;
-  auto res = who.process->sum(a.addr, a.len);
+  StatusOr<AccessResult> res;
+  if (a.len <= kBatchBytes) {
+    if (!s.keep_going()) return interrupted("sum");
+    res = who.process->sum(a.addr, a.len);
+  } else {
+    std::vector<std::uint8_t> buf(kBatchBytes);
+    std::uint64_t hash = kFnvOffset;
+    res = in_batches(s, "sum", a.addr, a.len, [&](std::uint64_t at, std::uint64_t n) {
+      auto r = who.process->read(at, std::span(buf).first(n));
+      if (r.ok() && r->ok()) hash = fnv1a(hash, buf.data(), n);
+      return r;
+    });
+    if (absl::IsCancelled(res.status())) return res.status();
+    if (res.ok() && res->ok()) res->hash = hash;
+  }
   if (!res.ok()) return access_failed("sum", res.status());
   if (access_succeeded(s, who, "sum", a.addr, a.len, *res)) {
     const std::string hash = fmt::format("{:#018x}", res->hash);

@@ -1,4 +1,5 @@
 // The uvmsim command: argument parsing and the subcommands (run, doctor, help).
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -10,8 +11,12 @@
 #include <vector>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/doctor.h"
+#include "cli/output_target.h"
+#include "cli/progress_meter.h"
+#include "cli/run_interrupt.h"
 #include "cli/process_stats_format.h"
 #include "cli/stats_series.h"
 #include "cli/replay_command.h"
@@ -25,7 +30,7 @@
 namespace uvmsim::cli {
 namespace {
 
-constexpr int kExitUsage = 2;  // bad command line, like a bad script
+constexpr int kExitUsage = 2;  // bad command line (or an output path that cannot be opened), like a bad script
 constexpr int kExitIo = 1;     // the run succeeded but an output file could not be written
 
 void print_main_help(std::ostream& out) {
@@ -49,8 +54,13 @@ void print_run_help(std::ostream& out) {
   out << "usage: uvmsim run [OPTIONS] FILE|-\n"
          "\n"
          "Runs a scenario (scenario language v1; '-' reads standard input). Result\n"
-         "lines go to standard output; the first syntax error, unknown name or misuse\n"
-         "stops the run with 'FILE:LINE: message' on standard error and exit status 2.\n"
+         "lines go to standard output as their commands complete (in batches at most\n"
+         "50 ms apart when it is not a terminal); the first syntax error, unknown\n"
+         "name or misuse stops the run with 'FILE:LINE: message' on standard error\n"
+         "and exit status 2. SIGINT (Ctrl-C) or SIGTERM stops the run between\n"
+         "commands or page batches: the lines so far stay, --stats-json and --trace are\n"
+         "written with what happened and marked incomplete, and the exit status is\n"
+         "130 (SIGINT) or 143 (SIGTERM); a second Ctrl-C ends the program at once.\n"
          "\n"
          "options:\n"
          "  --backend soft|kvm|auto  override the script's 'machine backend=...'\n"
@@ -65,18 +75,29 @@ void print_run_help(std::ostream& out) {
          "  --stats                  after the script's output, print the counters under a\n"
          "                           '--- stats ---' heading (only if the run succeeded)\n"
          "  --stats-json FILE        write the machine's and each process's counters as\n"
-         "                           one JSON object to FILE\n"
+         "                           one JSON object to FILE, with \"complete\": true, or\n"
+         "                           false and why (\"interrupted\" or \"error\", \"line\")\n"
          "  --stats-every N          write a sample of the page gauges and main counters\n"
          "                           every N commands to the --series FILE\n"
          "  --series FILE            where --stats-every writes (FILE.csv: CSV, else JSON lines)\n"
          "  --trace FILE             write a Chrome trace-event JSON of faults, page-ins and\n"
          "                           page-outs, I/O, the page daemon, loans, fork and exit\n"
-         "                           (streamed; opens in Perfetto)\n"
+         "                           (streamed; opens in Perfetto; otherData says whether\n"
+         "                           the run was complete, as in --stats-json)\n"
+         "  --progress               on standard error, when it is a terminal: script\n"
+         "                           lines done of the total and the rate, redrawn in\n"
+         "                           place, erased at the end (nothing otherwise)\n"
          "  --clock host|model       trace timestamps: host wall clock (default) or the\n"
          "                           deterministic cost model (byte-identical traces)\n"
          "  --cost-table FILE        with --clock model: 'NAME NANOSECONDS' lines that\n"
          "                           replace the default costs\n"
          "  -h, --help               show this help\n"
+         "\n"
+         "Output files are opened before the run (a path that cannot be created is exit\n"
+         "status 2 at once). FILE '-' is standard output: the document comes after all\n"
+         "the result lines (and after --stats); only one option can be '-'.\n"
+         "Exit status: 0 the script ran to its end; 2 script error or bad command line;\n"
+         "1 an output file could not be written; 130/143 interrupted (SIGINT/SIGTERM).\n"
          "\n"
          "scenario commands:\n";
   for (const CommandDef& c : command_table())
@@ -107,21 +128,18 @@ std::optional<Backend> backend_named(std::string_view s) {
   return std::nullopt;
 }
 
-// Opens `path` for writing; a clear message when it cannot be.
-std::optional<std::ofstream> open_output(std::string_view option, const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    std::cerr << fmt::format("uvmsim run: {} {}: is a directory; give a file name\n", option,
-                             printable(path));
-    return std::nullopt;
+// The number of lines of the script at `path` (for --progress's total).
+std::uint64_t count_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::uint64_t n = 0;
+  char last = '\n';
+  std::vector<char> buf(1 << 16);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+    const auto got = static_cast<std::size_t>(in.gcount());
+    n += static_cast<std::uint64_t>(std::count(buf.data(), buf.data() + got, '\n'));
+    last = buf[got - 1];
   }
-  std::ofstream f(path);
-  if (!f) {
-    std::cerr << fmt::format("uvmsim run: {} {}: cannot create: {}\n", option, printable(path),
-                             std::strerror(errno));
-    return std::nullopt;
-  }
-  return f;
+  return n + (last != '\n' ? 1 : 0);
 }
 
 // A positive decimal count (line numbers, --stats-every), or 0 when s is not one.
@@ -138,6 +156,7 @@ std::uint64_t parse_count(std::optional<std::string_view> s) {
 int cmd_run(const std::vector<std::string_view>& args) {
   RunOptions options;
   bool print_stats = false;
+  bool progress = false;
   std::optional<std::string> stats_json;
   std::optional<std::string> trace_file;
   std::optional<std::string> series_file;
@@ -178,6 +197,8 @@ int cmd_run(const std::vector<std::string_view>& args) {
       return kExitOk;
     } else if (a == "--stats") {
       print_stats = true;
+    } else if (a == "--progress") {
+      progress = true;
     } else if (a == "--json") {
       options.json = true;
     } else if (is_opt("--backend")) {
@@ -234,7 +255,31 @@ int cmd_run(const std::vector<std::string_view>& args) {
   if (series_file && !options.stats_every) return usage_error("run", "--series needs --stats-every N");
   if ((clock_given || cost_file) && !trace_file) return usage_error("run", "--clock and --cost-table need --trace FILE");
   if (cost_file && clock != TraceClock::kModel) return usage_error("run", "--cost-table needs --clock model");
+  if ((stats_json && *stats_json == "-") + (trace_file && *trace_file == "-") +
+          (series_file && *series_file == "-") > 1)
+    return usage_error("run", "only one of --stats-json, --trace and --series can be '-' (standard output)");
   options.notices = &std::cerr;
+
+  // The script first: a missing script creates no output files.
+  std::ifstream script_file;
+  std::uint64_t total_lines = 0;
+  if (*file == "-") {
+    options.display_name = "<stdin>";
+  } else {
+    const std::string path(*file);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      std::cerr << fmt::format("uvmsim run: {}: is a directory, not a scenario file\n", printable(path));
+      return kExitScriptError;
+    }
+    script_file.open(path);
+    if (!script_file) {
+      std::cerr << fmt::format("uvmsim run: cannot open {}: {}\n", printable(path), std::strerror(errno));
+      return kExitScriptError;
+    }
+    options.display_name = printable(path);
+    if (progress && S_ISREG(st.st_mode)) total_lines = count_lines(path);
+  }
 
   CostModel costs;
   if (cost_file) {
@@ -254,76 +299,63 @@ int cmd_run(const std::vector<std::string_view>& args) {
     }
   }
 
-  // Output files are opened before the run: the trace is streamed into its
-  // file, and a bad path is reported before any work is done.
-  std::optional<std::ofstream> trace_out, series_out;
+  // Every output file is opened before the run: a bad path is reported
+  // before any work is done, and an interrupted or failed run has somewhere
+  // to write what it did.
+  std::unique_ptr<OutputTarget> trace_out, series_out, stats_out;
   std::optional<TraceWriter> trace;
   std::optional<StatsSeries> series;
   if (trace_file) {
-    trace_out = open_output("--trace", *trace_file);
-    if (!trace_out) return kExitIo;
-    trace.emplace(*trace_out, clock, costs);
+    trace_out = OutputTarget::Open("--trace", *trace_file, OutputTarget::Kind::kStreamed, std::cerr);
+    if (!trace_out) return kExitUsage;
+    trace.emplace(trace_out->stream(), clock, costs);
     options.trace = &*trace;
   }
   if (series_file) {
-    series_out = open_output("--series", *series_file);
-    if (!series_out) return kExitIo;
-    series.emplace(*series_out, series_file->ends_with(".csv") ? StatsSeries::Format::kCsv
-                                                              : StatsSeries::Format::kJsonLines);
+    series_out = OutputTarget::Open("--series", *series_file, OutputTarget::Kind::kStreamed, std::cerr);
+    if (!series_out) return kExitUsage;
+    series.emplace(series_out->stream(), series_file->ends_with(".csv") ? StatsSeries::Format::kCsv
+                                                                         : StatsSeries::Format::kJsonLines);
     options.series = &*series;
   }
-
-  int status;
-  std::optional<ScenarioRunner> runner;
-  if (*file == "-") {
-    options.display_name = "<stdin>";
-    runner.emplace(options, std::cout, std::cerr);
-    status = runner->run(std::cin);
-  } else {
-    const std::string path(*file);
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      std::cerr << fmt::format("uvmsim run: {}: is a directory, not a scenario file\n", printable(path));
-      return kExitScriptError;
-    }
-    std::ifstream in{path};
-    if (!in) {
-      std::cerr << fmt::format("uvmsim run: cannot open {}: {}\n", printable(path), std::strerror(errno));
-      return kExitScriptError;
-    }
-    options.display_name = printable(path);
-    runner.emplace(options, std::cout, std::cerr);
-    status = runner->run(in);
-  }
-  if (trace) {
-    trace->finish();
-    trace_out->close();
-    if (!*trace_out) {
-      std::cerr << fmt::format("uvmsim run: cannot write {}: {}\n", printable(*trace_file), std::strerror(errno));
-      return status != kExitOk ? status : kExitIo;
-    }
-  }
-  if (series_out) series_out->close();
-  if (status != kExitOk || !runner->machine()) return status;
-
-  const Machine& m = *runner->machine();
-  if (print_stats) std::cout << "--- stats ---\n" << m.stats().to_string() << process_stats_text(m);
-  std::cout.flush();
-  if (series_out && !*series_out) {
-    std::cerr << fmt::format("uvmsim run: cannot write {}: {}\n", printable(*series_file), std::strerror(errno));
-    return kExitIo;
-  }
   if (stats_json) {
-    auto js = open_output("--stats-json", *stats_json);
-    if (!js) return kExitIo;
-    *js << stats_json_document(m) << '\n';
-    js->close();
-    if (!*js) {
-      std::cerr << fmt::format("uvmsim run: cannot write {}: {}\n", printable(*stats_json), std::strerror(errno));
-      return kExitIo;
-    }
+    stats_out = OutputTarget::Open("--stats-json", *stats_json, OutputTarget::Kind::kAtEnd, std::cerr);
+    if (!stats_out) return kExitUsage;
   }
-  return kExitOk;
+
+  std::optional<ProgressMeter> meter;
+  if (progress) {
+    meter.emplace(std::cerr, ::isatty(STDERR_FILENO) == 1, ::isatty(STDOUT_FILENO) == 1, total_lines);
+    options.progress = &*meter;
+  }
+
+  options.flush_each_line = ::isatty(STDOUT_FILENO) == 1;
+  install_run_interrupt_handlers();
+  ScenarioRunner runner(options, std::cout, std::cerr);
+  const int status = *file == "-" ? runner.run(std::cin) : runner.run(script_file);
+  const RunEnd& end = runner.end();
+  std::cout.flush();
+  bool written = true;
+
+  // The result lines are out; now the documents, each saying how the run
+  // ended. Those going to standard output come after the lines.
+  if (trace) {
+    trace->set_run_end(end);
+    trace->finish();
+    written = trace_out->finish(std::cout, std::cerr) && written;
+  }
+  if (series_out) written = series_out->finish(std::cout, std::cerr) && written;
+  if (print_stats && status == kExitOk && runner.machine()) {
+    const Machine& m = *runner.machine();
+    std::cout << "--- stats ---\n" << m.stats().to_string() << process_stats_text(m);
+    std::cout.flush();
+  }
+  if (stats_out) {
+    stats_out->stream() << stats_json_document(runner.machine(), end) << '\n';
+    written = stats_out->finish(std::cout, std::cerr) && written;
+  }
+  if (status != kExitOk) return status;
+  return written ? kExitOk : kExitIo;
 }
 
 int cmd_doctor(const std::vector<std::string_view>& args) {

@@ -26,10 +26,13 @@ std::string process_stats_json(const Machine& m) {
   return w.take();
 }
 
-std::string stats_json_document(const Machine& m) {
-  std::string machine = m.stats().to_json();
+std::string stats_json_document(const Machine* m, const RunEnd& end) {
+  const std::string head = "{" + run_end_json_fields(end);
+  if (!m) return head + "}";
+  std::string machine = m->stats().to_json();
   machine.pop_back();  // the closing brace: the processes go inside
-  return machine + ", \"processes\": " + process_stats_json(m) + "}";
+  machine.erase(0, 1);  // the opening one: after how the run ended
+  return head + ", " + machine + ", \"processes\": " + process_stats_json(*m) + "}";
 }
 
 }  // namespace uvmsim::cli

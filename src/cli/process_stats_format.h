@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "cli/run_end.h"
 #include "uvmsim/machine.h"
 
 namespace uvmsim::cli {
@@ -13,8 +14,10 @@ namespace uvmsim::cli {
 std::string process_stats_text(const Machine& m);
 // {"NAME": {"faults": N, ...}, ...}
 std::string process_stats_json(const Machine& m);
-// The --stats-json document: the machine's counters, flat as before, plus
-// "processes": process_stats_json.
-std::string stats_json_document(const Machine& m);
+// The --stats-json document: how the run ended (run_end_json_fields:
+// "complete": true, or false with why and the line), the machine's counters,
+// flat, and "processes": process_stats_json. `m` is null when the run
+// stopped before the machine was created: then only how it ended.
+std::string stats_json_document(const Machine* m, const RunEnd& end);
 
 }  // namespace uvmsim::cli

@@ -5,6 +5,8 @@
 #include "absl/status/status.h"
 #include "cli/scenario_args.h"
 #include "cli/scenario_commands.h"
+#include "cli/progress_meter.h"
+#include "cli/run_interrupt.h"
 #include "cli/scenario_lexer.h"
 #include "cli/stats_series.h"
 #include "fmt/format.h"
@@ -15,39 +17,60 @@ ScenarioRunner::ScenarioRunner(RunOptions options, std::ostream& out, std::ostre
     : session_(std::move(options), out), err_(err) {}
 
 int ScenarioRunner::run(std::istream& in) {
-  const std::string& name = session_.options().display_name;
   std::string line;
   std::uint64_t line_no = 0;
-  while (std::getline(in, line)) {
+  for (;;) {
+    // Between lines: the next line is where it stopped (it did not run).
+    if (int sig = run_interrupt_signal()) return stop_interrupted(line_no + 1, sig);
+    if (!std::getline(in, line)) break;
     line_no++;
     session_.set_line(line_no);
-    if (Status st = run_line(line); !st.ok()) {
-      session_.out().flush();
-      err_ << name << ':' << line_no << ": " << st.message() << '\n';
-      return kExitScriptError;
+    Status st = run_line(line);
+    if (st.ok()) st = after_line(line_no);
+    if (!st.ok()) {
+      // A long command stopped between page batches by a signal.
+      if (absl::IsCancelled(st) && run_interrupt_signal())
+        return stop_interrupted(line_no, run_interrupt_signal());
+      return stop_with_error(line_no, std::string(st.message()));
     }
-    if (Status st = after_line(line_no); !st.ok()) {
-      session_.out().flush();
-      err_ << name << ':' << line_no << ": " << st.message() << '\n';
-      return kExitScriptError;
-    }
+    session_.flush_due();
+    if (session_.options().progress) session_.options().progress->tick(line_no);
   }
-  if (in.bad()) {
-    err_ << name << ':' << line_no << ": read error\n";
-    return kExitScriptError;
-  }
+  session_.flush_now();
+  if (in.bad()) return stop_with_error(line_no, "read error");
+  if (int sig = run_interrupt_signal()) return stop_interrupted(line_no + 1, sig);
+  end_.line = line_no;
   // A script without commands still runs on a machine (for --stats, and so
   // that an unusable --backend is reported).
   if (!session_.has_machine()) {
     if (Status st = session_.create_machine({}); !st.ok()) {
-      err_ << name << ": " << st.message() << '\n';
+      end_ = {false, 0, std::string(st.message()), line_no};
+      if (session_.options().progress) session_.options().progress->finish();
+      err_ << session_.options().display_name << ": " << st.message() << '\n';
       return kExitScriptError;
     }
   }
   const RunOptions& o = session_.options();
   if (o.series && session_.has_machine() && o.series->last_commands() != session_.commands_done())
     o.series->sample(session_.machine(), line_no, session_.commands_done());
+  if (o.progress) o.progress->finish();
   return kExitOk;
+}
+
+int ScenarioRunner::stop_with_error(std::uint64_t line_no, std::string message) {
+  session_.flush_now();
+  if (session_.options().progress) session_.options().progress->finish();
+  err_ << session_.options().display_name << ':' << line_no << ": " << message << '\n';
+  end_ = {false, 0, std::move(message), line_no};
+  return kExitScriptError;
+}
+
+int ScenarioRunner::stop_interrupted(std::uint64_t line_no, int signo) {
+  session_.flush_now();
+  if (session_.options().progress) session_.options().progress->finish();
+  err_ << session_.options().display_name << ':' << line_no << ": interrupted (" << signal_name(signo) << ")\n";
+  end_ = {false, signo, {}, line_no};
+  return 128 + signo;
 }
 
 Status ScenarioRunner::after_line(std::uint64_t line_no) {

@@ -3,6 +3,7 @@
 // read and change it; the runner (scenario_runner.h) owns it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,6 +41,11 @@ struct RunOptions {
   class StatsSeries* series = nullptr;
   // Notices for the user (backend=auto chose kvm): standard error; null: none.
   std::ostream* notices = nullptr;
+  // --progress: the status line on standard error (not owned; null: none).
+  class ProgressMeter* progress = nullptr;
+  // Standard output is a terminal: every result line is written out at
+  // once. Else they are written in batches (Session::flush_due).
+  bool flush_each_line = false;
 };
 
 // What `backend=auto` choosing kvm means for the user, for the run's notice
@@ -69,6 +75,20 @@ class Session {
   // Prints one result: its text, or with --json one object
   // {"line": N, "cmd": ..., "text": ..., fields...} on one line.
   void emit(const ResultLine& r);
+  // Result lines are written out (flushed) at once on a terminal; else when
+  // kFlushInterval has passed since the last write — a write(2) per line
+  // costs more than a simple command (docs/user-guide.md) — and always at
+  // the end of the run. Called after every command and between the batches
+  // of a long one (keep_going).
+  void flush_due();
+  void flush_now();
+  static constexpr std::chrono::milliseconds kFlushInterval{50};
+
+  // False once the run has been asked to stop (SIGINT or SIGTERM,
+  // run_interrupt.h): commands that take long check it between batches of
+  // pages and return a Cancelled status. Also advances --progress.
+  bool keep_going();
+
   // The script line being run (for --json's "line").
   void set_line(std::uint64_t line) { line_ = line; }
   std::uint64_t line() const { return line_; }
@@ -116,6 +136,8 @@ class Session {
   std::unique_ptr<Machine> machine_;
   std::uint64_t commands_done_ = 0;
   std::uint64_t line_ = 0;
+  bool unflushed_ = false;  // result lines written since the last flush
+  std::chrono::steady_clock::time_point last_flush_{};
   std::map<std::string, Name, std::less<>> names_;
 };
 

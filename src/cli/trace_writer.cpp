@@ -120,11 +120,14 @@ void TraceWriter::event(const TraceEvent& e) {
   if (events_ % 256 == 0) out_.flush();
 }
 
+void TraceWriter::set_run_end(const RunEnd& end) { end_ = end; }
+
 void TraceWriter::finish() {
   if (finished_) return;
   finished_ = true;
   out_ << "\n],\n\"otherData\": {\"clock\": \"" << (clock_ == TraceClock::kModel ? "model" : "host") << "\"";
   if (clock_ == TraceClock::kModel) out_ << ", \"modelled_total_ns\": " << now_;
+  out_ << ", " << run_end_json_fields(end_);
   out_ << "}}\n";
   out_.flush();
 }

@@ -13,13 +13,22 @@
 // the simulation itself); kModel with a CostModel (cost_model.h), so that
 // two runs of a script give byte-identical traces and the end of the trace
 // is the modelled total time ("otherData": {"modelled_total_ns": N}).
+//
+// The end of the document says whether the run finished: otherData holds
+// "complete": true, or "complete": false with why ("interrupted": "SIGINT",
+// or "error": the script error's message) and the script "line" it stopped
+// at. An interrupted or failed run still closes the JSON document, so the
+// events so far open as usual.
 #pragma once
 
 #include <cstdint>
 #include <ostream>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/cost_model.h"
+#include "cli/run_end.h"
 #include "uvmsim/trace.h"
 
 namespace uvmsim::cli {
@@ -31,6 +40,9 @@ class TraceWriter final : public TraceSink {
   TraceWriter(std::ostream& out, TraceClock clock, CostModel costs = {});
   ~TraceWriter() override;
   void event(const TraceEvent& e) override;
+  // How the run ended (run_end.h), written into otherData by finish();
+  // a run never marked is complete.
+  void set_run_end(const RunEnd& end);
   // Closes the JSON document (also done by the destructor).
   void finish();
   std::uint64_t events() const { return events_; }
@@ -45,6 +57,7 @@ class TraceWriter final : public TraceSink {
   CostModel costs_;
   bool first_ = true;
   bool finished_ = false;
+  RunEnd end_;
   std::uint64_t events_ = 0;
   std::uint64_t now_ = 0;               // model clock
   std::vector<std::uint64_t> open_;     // model start times of open faults / daemon passes

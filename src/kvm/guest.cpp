@@ -127,10 +127,20 @@ StatusOr<std::unique_ptr<Guest>> Guest::Create(GuestConfig cfg) {
 // ---------------------------------------------------------------- running --
 
 StatusOr<Exit> Guest::run_and_decode() {
-  ++c_.runs;
-  auto reason = vcpu_->run();
-  if (!reason.ok()) return reason.status();
-  return decode_exit(*reason);
+  for (;;) {
+    ++c_.runs;
+    auto reason = vcpu_->run();
+    if (!reason.ok()) return reason.status();
+    // A signal to the host process (SIGINT or SIGTERM while `uvmsim run`
+    // runs, whose handler only sets a flag) ends KVM_RUN with EINTR. The
+    // guest's state is intact: enter it again. The run stops at its next
+    // check of the flag, between accesses, not in the middle of one.
+    if (*reason == KVM_EXIT_INTR) {
+      ++c_.signal_reentries;
+      continue;
+    }
+    return decode_exit(*reason);
+  }
 }
 
 Exit Guest::decode_exit(std::uint32_t reason) {

@@ -138,6 +138,7 @@ class Guest {
     std::uint64_t runs = 0;          // KVM_RUN calls
     std::uint64_t page_faults = 0;   // PageFault exits
     std::uint64_t ring0_runs = 0;
+    std::uint64_t signal_reentries = 0;  // KVM_RUN ended by a host signal (EINTR), entered again
   };
   const Counters& counters() const { return c_; }
 

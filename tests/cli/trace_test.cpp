@@ -40,7 +40,7 @@ TEST_CASE("trace option records faults by case, page-daemon passes and loans", "
   CHECK(j.find("\"name\": \"loanbreak (anon)\", \"cat\": \"loan\"") != std::string::npos);
   CHECK(j.find("\"name\": \"sigsegv\"") != std::string::npos);
   CHECK(j.find("\"name\": \"process_name\"") != std::string::npos);
-  // Balanced brackets: the document closes.
-  CHECK(j.find("\n],\n\"otherData\": {\"clock\": \"host\"}}\n") != std::string::npos);
+  // Balanced brackets: the document closes, and says the run was whole.
+  CHECK(j.find("\n],\n\"otherData\": {\"clock\": \"host\", \"complete\": true}}\n") != std::string::npos);
   CHECK(trace.events() > 512);
 }
