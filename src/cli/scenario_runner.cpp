@@ -21,7 +21,15 @@ int ScenarioRunner::run(std::istream& in) {
   while (std::getline(in, line)) {
     line_no++;
     session_.set_line(line_no);
-    if (Status st = run_line(line); !st.ok()) {
+    executed_ = false;
+    const Status st = run_line(line);
+    // The model must be whole after every command, also one that failed.
+    if (Status c = check_after_command(); !c.ok()) {
+      session_.out().flush();
+      err_ << name << ':' << line_no << ": " << c.message() << '\n';
+      return kExitCheckFailed;
+    }
+    if (!st.ok()) {
       session_.out().flush();
       err_ << name << ':' << line_no << ": " << st.message() << '\n';
       return kExitScriptError;
@@ -115,9 +123,19 @@ Status ScenarioRunner::run_line(std::string_view line) {
     if (!p.ok()) return p.status();
     who.process = *p;
   }
+  executed_ = true;
   if (Status st = command(session_, who); !st.ok()) return st;
   session_.count_command();
   return absl::OkStatus();
+}
+
+Status ScenarioRunner::check_after_command() {
+  if (!session_.options().check_each_command || !executed_ || !session_.has_machine())
+    return absl::OkStatus();
+  Status st = session_.machine().check();
+  if (st.ok()) return st;
+  return absl::InternalError(
+      fmt::format("invariant check failed after this command: {}", std::string(st.message())));
 }
 
 int run_scenario(std::istream& in, std::ostream& out, std::ostream& err,

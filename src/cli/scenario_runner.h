@@ -5,7 +5,9 @@
 // first command (with the defaults, unless the line is `machine`), the
 // process prefix is resolved, and the command executes. The first error stops
 // the run: "NAME:LINE: message" on `err`, exit status 2, nothing on `out`
-// for that line.
+// for that line. With RunOptions::check_each_command the invariant checker
+// runs after each command; a failure stops the run with
+// "NAME:LINE: invariant check failed after this command: ..." and status 3.
 #pragma once
 
 #include <istream>
@@ -18,6 +20,9 @@ namespace uvmsim::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitScriptError = 2;
+// RunOptions::check_each_command found the model inconsistent after a command:
+// a fault of the simulator, not of the script.
+inline constexpr int kExitCheckFailed = 3;
 
 class ScenarioRunner {
  public:
@@ -30,11 +35,15 @@ class ScenarioRunner {
 
  private:
   Status run_line(std::string_view line);
+  // RunOptions::check_each_command: the checker's verdict after a command.
+  Status check_after_command();
   // --dump-after and --stats-every, after a line that ran.
   Status after_line(std::uint64_t line_no);
 
   Session session_;
   std::ostream& err_;
+  // The current line reached a command's executor (for check_after_command).
+  bool executed_ = false;
 };
 
 // Convenience: a runner used once.

@@ -40,6 +40,10 @@ struct RunOptions {
   class StatsSeries* series = nullptr;
   // Notices for the user (backend=auto chose kvm): standard error; null: none.
   std::ostream* notices = nullptr;
+  // --check: run the invariant checker after every command that ran; the
+  // first inconsistency stops the run (exit status kExitCheckFailed). The
+  // fuzzers run every input this way.
+  bool check_each_command = false;
 };
 
 // What `backend=auto` choosing kvm means for the user, for the run's notice
