@@ -19,15 +19,23 @@
 //
 // Caps (docs/fuzzing.md):
 // - the bytes an access call moves (read, write, fill, sum, loan, loan_read,
-//   read_file) are at most 16 MiB. An access walks its range page by page,
-//   so a 2^35-page fill would run until the machine's memory and swap are
-//   full, however small the machine: the search would spend its time waiting.
-// - kMapPagesCap: the sizes of map calls and files. Page counts of map
-//   entries and amaps are still `int` in places, so a mapping of 2^31 pages
-//   or more that is touched, locked or forked crashes at once (reproducer:
-//   fuzz/known/api/); uncapped, every run stops on it within seconds. Set
-//   the cap to ~0ull once page counts are 64-bit, and move the reproducer to
-//   fuzz/regressions/api/.
+//   read_file, and creating a file filled with a byte other than 0, which
+//   writes it whole to the host disk) are at most 1 MiB: 256 pages, as much
+//   as or more than the memory of three of the four machine sizes, so they
+//   page. An access walks its
+//   range page by page, so a 2^35-page fill would run until memory and swap
+//   are full, and even 16 MiB accesses made a run of 256 steps take half a
+//   minute: the search would spend its time waiting.
+// - map_bytes_cap(): the sizes of map calls and files, 2^18 pages (1 GiB)
+//   by default. Two known faults of huge mappings stop every uncapped run
+//   within seconds (reproducers in fuzz/known/): page counts of map entries
+//   and amaps are still `int` in places, so a mapping of 2^31 pages or more
+//   that is touched, locked or forked crashes; and fork allocates a
+//   copy-inherited shared anonymous mapping's amap whole (a minute and 4 GiB
+//   for 2^30 pages; at 2^22 pages a few forks and the checker walking each
+//   amap after every step still make one input run for half a minute).
+//   UVMSIM_FUZZ_MAP_PAGES_CAP=N sets the cap (0: none); lift the default
+//   once those are fixed and move the reproducers to fuzz/regressions/.
 //
 // UVMSIM_FUZZ_VERBOSE=1 in the environment prints each step as it runs (to
 // read a crash's reproducer).
@@ -55,8 +63,7 @@ using uvmsim::fuzz::FuzzBytes;
 
 constexpr vaddr_t kWindow = 0x10000000;           // where most calls land
 constexpr std::uint64_t kWindowPages = 64;
-constexpr std::uint64_t kMaxAccess = 16ull << 20;  // the access cap above
-constexpr std::uint64_t kMapPagesCap = (1ull << 30) - 1;  // the map cap above
+constexpr std::uint64_t kMaxAccess = 1ull << 20;  // the access cap above
 constexpr std::uint64_t kMaxBuffer = 64ull << 10;  // read buffers
 constexpr int kMaxSteps = 256;
 constexpr std::size_t kMaxProcesses = 16;
@@ -106,10 +113,21 @@ std::uint64_t pick_len(FuzzBytes& in, vaddr_t addr) {
   }
 }
 
-// A size for a map call or a file: pick_len() under kMapPagesCap.
+// The map cap above, in bytes.
+std::uint64_t map_bytes_cap() {
+  static const std::uint64_t cap = [] {
+    std::uint64_t pages = 1ull << 18;
+    if (const char* e = std::getenv("UVMSIM_FUZZ_MAP_PAGES_CAP")) pages = std::strtoull(e, nullptr, 0);
+    return pages == 0 || pages >= (1ull << 52) ? ~0ull : pages * kPageSize;
+  }();
+  return cap;
+}
+
+// A size for a map call or a file: pick_len() under the map cap (keeping an
+// unaligned size unaligned).
 std::uint64_t pick_map_len(FuzzBytes& in, vaddr_t addr) {
   const std::uint64_t len = pick_len(in, addr);
-  return len > kMapPagesCap * kPageSize ? kMapPagesCap * kPageSize - (len & kPageMask) : len;
+  return len > map_bytes_cap() ? map_bytes_cap() - (len & kPageMask) : len;
 }
 
 std::uint64_t pick_access_len(FuzzBytes& in, vaddr_t addr) {
@@ -295,8 +313,10 @@ void step(State& s, FuzzBytes& in) {
     case 20: {
       const std::string f = pick_file(s, in);
       const bool big = in.flag();
-      const std::uint64_t size = big ? len : in.pick(8 * kPageSize);
       const std::uint8_t fill = in.byte();
+      // A file filled with a byte other than 0 is written whole to the host
+      // disk: the access cap applies (a zero-filled one is sparse).
+      const std::uint64_t size = big ? (fill != 0 ? std::min(len, kMaxAccess) : len) : in.pick(8 * kPageSize);
       note(s, fmt::format("file {} {:#x} fill={}", f, size, fill));
       if (m.create_file(f, size, fill).ok()) s.files.push_back(f);
       return;

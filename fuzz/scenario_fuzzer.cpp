@@ -16,10 +16,13 @@
 //   trace     --trace with the model clock
 //   series    --stats-every 1 --series (JSON lines; series=csv for CSV)
 //
-// Cap (documented in docs/fuzzing.md): a script whose `machine` line asks for
-// more than 256M of memory or 1G of swap is skipped — the checker walks every
-// page after each command, so a 64G machine runs a few commands a second and
-// drowns the search; huge machines are the size tests' business.
+// Caps (documented in docs/fuzzing.md): a script is skipped when
+// - its `machine` line asks for more than 256M of memory or 1G of swap: the
+//   checker walks every page after each command, so a 64G machine runs a few
+//   commands a second and drowns the search (huge machines are the size
+//   tests' business);
+// - it creates a file of more than 16M filled with a byte other than 0, which
+//   is written whole to the host disk (a zero-filled file is sparse).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -30,6 +33,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli/scenario_args.h"
 #include "cli/scenario_lexer.h"
@@ -43,6 +47,7 @@ using namespace uvmsim::cli;
 
 constexpr std::uint64_t kMaxMemBytes = 256ull << 20;
 constexpr std::uint64_t kMaxSwapBytes = 1ull << 30;
+constexpr std::uint64_t kMaxFilledFileBytes = 16ull << 20;
 
 // Output nobody reads: formatted, then dropped, so a large `read` costs time
 // but no memory.
@@ -74,27 +79,36 @@ Flags parse_flags(std::string_view first_line) {
   return f;
 }
 
-// True when the script's first command is a `machine` line within the caps
-// (or there is none: the default machine is 64M + 256M of swap).
-bool machine_within_caps(std::string_view text) {
+// The value of a KEY=NUMBER word, if `t` is one.
+std::optional<std::uint64_t> option_value(const Token& t, std::string_view key) {
+  if (t.kind != Token::Kind::kWord || !t.text.starts_with(key)) return std::nullopt;
+  auto v = parse_number(std::string_view(t.text).substr(key.size()));
+  return v.ok() ? std::optional(*v) : std::nullopt;
+}
+
+// False for a script the caps above skip.
+bool within_caps(std::string_view text) {
+  bool first = true;
   while (!text.empty()) {
     const std::size_t nl = text.find('\n');
     const std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     auto tokens = tokenize(line);
-    if (!tokens.ok()) return true;  // the runner reports it
+    if (!tokens.ok()) return true;  // the runner stops there
     if (tokens->empty()) continue;
-    if (!(*tokens)[0].is_word("machine")) return true;
-    for (const Token& t : *tokens) {
-      const std::string_view w = t.text;
-      for (auto [key, cap] : {std::pair{std::string_view("mem="), kMaxMemBytes},
-                              std::pair{std::string_view("swap="), kMaxSwapBytes}}) {
-        if (!w.starts_with(key)) continue;
-        auto v = parse_number(w.substr(key.size()));
-        if (v.ok() && *v > cap) return false;
+    const std::vector<Token>& t = *tokens;
+    if (first && t[0].is_word("machine")) {
+      for (const Token& w : t) {
+        if (auto v = option_value(w, "mem="); v && *v > kMaxMemBytes) return false;
+        if (auto v = option_value(w, "swap="); v && *v > kMaxSwapBytes) return false;
       }
     }
-    return true;
+    first = false;
+    if (t[0].is_word("file") && t.size() >= 4) {
+      auto size = parse_number(t[2].text);
+      auto fill = option_value(t[3], "fill=");
+      if (size.ok() && *size > kMaxFilledFileBytes && fill && *fill != 0) return false;
+    }
   }
   return true;
 }
@@ -103,7 +117,7 @@ bool machine_within_caps(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  if (!machine_within_caps(text)) return -1;  // not kept in the corpus
+  if (!within_caps(text)) return -1;  // not kept in the corpus
   const Flags flags = parse_flags(std::string_view(text).substr(0, text.find('\n')));
 
   NullBuf null_buf;
