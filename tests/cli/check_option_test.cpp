@@ -43,7 +43,7 @@ class LineByLine : public std::streambuf {
 
 }  // namespace
 
-TEST_CASE("--check runs a sound script exactly as without it", "[cli][check]") {
+TEST_CASE("checking after every command leaves a sound script's output as it was", "[cli][check]") {
   const std::string script =
       "machine mem=4M swap=8M backend=soft\nspawn p\np mmap 0x10000000 64K rw private anon\n"
       "p fill 0x10000000 64K 7\np fork c\nc write 0x10000000 \"child\"\np sum 0x10000000 64K\nc exit\n";
@@ -57,7 +57,7 @@ TEST_CASE("--check runs a sound script exactly as without it", "[cli][check]") {
   CHECK(with_check.err.empty());
 }
 
-TEST_CASE("--check stops at the first command after which the model is inconsistent", "[cli][check]") {
+TEST_CASE("checking after every command stops at the first one that leaves the model inconsistent", "[cli][check]") {
   const std::vector<std::string> lines = {"machine mem=4M swap=8M backend=soft", "spawn p",
                                           "p mmap 0x10000000 16K rw private anon", "p fill 0x10000000 16K 1",
                                           "p sum 0x10000000 16K", "stats"};
