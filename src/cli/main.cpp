@@ -64,6 +64,8 @@ void print_run_help(std::ostream& out) {
          "\n"
          "options:\n"
          "  --backend soft|kvm|auto  override the script's 'machine backend=...'\n"
+         "  --check                  run the invariant checker after every command; the\n"
+         "                           first inconsistency stops the run (exit status 3)\n"
          "  --json                   print each result as one JSON object per line\n"
          "                           (line, cmd, text and the command's fields)\n"
          "  --dump-after LINE        after script line LINE, dump every live process\n"
@@ -201,6 +203,8 @@ int cmd_run(const std::vector<std::string_view>& args) {
       progress = true;
     } else if (a == "--json") {
       options.json = true;
+    } else if (a == "--check") {
+      options.check_each_command = true;
     } else if (is_opt("--backend")) {
       auto v = value_of("--backend");
       if (!v) return usage_error("run", "--backend needs a value: soft, kvm or auto");

@@ -25,7 +25,14 @@ int ScenarioRunner::run(std::istream& in) {
     if (!std::getline(in, line)) break;
     line_no++;
     session_.set_line(line_no);
+    executed_ = false;
     Status st = run_line(line);
+    // --check: the model must be whole after every command, also one that
+    // failed; an inconsistency is the simulator's fault (status 3).
+    if (Status c = check_after_command(); !c.ok()) {
+      stop_with_error(line_no, std::string(c.message()));
+      return kExitCheckFailed;
+    }
     if (st.ok()) st = after_line(line_no);
     if (!st.ok()) {
       // A long command stopped between page batches by a signal.
@@ -138,9 +145,19 @@ Status ScenarioRunner::run_line(std::string_view line) {
     if (!p.ok()) return p.status();
     who.process = *p;
   }
+  executed_ = true;
   if (Status st = command(session_, who); !st.ok()) return st;
   session_.count_command();
   return absl::OkStatus();
+}
+
+Status ScenarioRunner::check_after_command() {
+  if (!session_.options().check_each_command || !executed_ || !session_.has_machine())
+    return absl::OkStatus();
+  Status st = session_.machine().check();
+  if (st.ok()) return st;
+  return absl::InternalError(
+      fmt::format("invariant check failed after this command: {}", std::string(st.message())));
 }
 
 int run_scenario(std::istream& in, std::ostream& out, std::ostream& err,

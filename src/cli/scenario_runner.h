@@ -14,7 +14,10 @@
 // it stopped prints nothing, "NAME:LINE: interrupted (SIGINT)" goes to `err`
 // (LINE: the first line that did not run to its end)
 // and the exit status is 128 + the signal. end() says how the run ended, for
-// the incomplete markers of --stats-json and --trace.
+// the incomplete markers of --stats-json and --trace. With
+// RunOptions::check_each_command the invariant checker
+// runs after each command; a failure stops the run with
+// "NAME:LINE: invariant check failed after this command: ..." and status 3.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +33,9 @@ namespace uvmsim::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitScriptError = 2;
+// RunOptions::check_each_command found the model inconsistent after a command:
+// a fault of the simulator, not of the script.
+inline constexpr int kExitCheckFailed = 3;
 
 
 class ScenarioRunner {
@@ -45,6 +51,8 @@ class ScenarioRunner {
 
  private:
   Status run_line(std::string_view line);
+  // RunOptions::check_each_command: the checker's verdict after a command.
+  Status check_after_command();
   // --dump-after and --stats-every, after a line that ran.
   Status after_line(std::uint64_t line_no);
   // Ends the run on a script error / an interrupt: the message, the status.
@@ -54,6 +62,8 @@ class ScenarioRunner {
   Session session_;
   std::ostream& err_;
   RunEnd end_;
+  // The current line reached a command's executor (for check_after_command).
+  bool executed_ = false;
 };
 
 // Convenience: a runner used once.

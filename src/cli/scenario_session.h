@@ -46,6 +46,10 @@ struct RunOptions {
   // Standard output is a terminal: every result line is written out at
   // once. Else they are written in batches (Session::flush_due).
   bool flush_each_line = false;
+  // --check: run the invariant checker after every command that ran; the
+  // first inconsistency stops the run (exit status kExitCheckFailed). The
+  // fuzzers run every input this way.
+  bool check_each_command = false;
 };
 
 // What `backend=auto` choosing kvm means for the user, for the run's notice
