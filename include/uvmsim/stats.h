@@ -54,6 +54,7 @@ namespace uvmsim {
   X(pddeact, "active pages moved to the inactive queue")                          \
   X(pdbusy, "pages skipped by the page daemon (busy, loaned or unswappable)")     \
   X(pdswapfull, "pages the page daemon could not page out: swap full")            \
+  X(pdskips, "page daemon runs skipped: the last one was futile (swap full), nothing changed") \
   X(pgswapout, "pages written to swap")                                           \
   X(pgswapin, "pages read from swap")                                             \
   X(swapoff_pages, "pages brought back in by swap-off")                           \

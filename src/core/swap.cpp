@@ -72,6 +72,7 @@ void SwapDevice::free(int slot, int npages) {
     if (i < nslots_ && bit(i)) {
       set(i, false);
       inuse_--;
+      generation_++;
     }
   }
 }

@@ -44,7 +44,13 @@ class SwapDevice {
   void set_off_range(int start, int end) {
     off_start_ = start;
     off_end_ = end;
+    generation_++;
   }
+
+  // Changes whenever a slot may have become allocatable (a slot freed, the
+  // off range changed): how the page daemon learns that a full swap may
+  // take pages again (core/pagedaemon.h, the futile-pass memory).
+  std::uint64_t generation() const { return generation_; }
 
   std::uint64_t nslots() const { return nslots_; }
   std::uint64_t inuse() const { return inuse_; }
@@ -65,6 +71,7 @@ class SwapDevice {
   std::uint64_t rotor_ = 0;
   std::vector<std::uint64_t> map_;  // bit i: slot i+1 in use
   int off_start_ = 0, off_end_ = 0;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace uvmsim
