@@ -292,6 +292,12 @@ bool PageDaemon::evict_anon(Page* pg) {
   }
   if (anon->an_swslot != 0) {
     if (uvm_.swap->write(anon->an_swslot, uvm_.pm->data(pg), 1) != 0) {
+      // The slot may hold half-written bytes: let it go. The page keeps
+      // the only copy, dirty, and goes out again at a later pass.
+      uvm_.cnt.pgswapouterr++;
+      uvm_.swap->free(anon->an_swslot, 1);
+      anon->an_swslot = 0;
+      pg->flags &= ~PG_CLEAN;
       uvm_.pm->activate(pg);
       return false;
     }
@@ -332,6 +338,9 @@ bool PageDaemon::evict_anon(Page* pg) {
     std::memcpy(buf.data() + static_cast<std::size_t>(i) * kPageSize, uvm_.pm->data(cluster[i]), kPageSize);
   }
   if (uvm_.swap->write(slot, buf.data(), n) != 0) {
+    // Nothing was given up yet: the pages (dirty, no slot) stay in memory
+    // and are tried again at a later pass.
+    uvm_.cnt.pgswapouterr += static_cast<std::uint64_t>(n);
     uvm_.swap->free(slot, n);
     for (Page* q : cluster) uvm_.pm->activate(q);
     return false;
