@@ -7,17 +7,20 @@
 
 namespace uvmsim {
 
+// Every rule that matches the call counts it (so "after" counts calls, not
+// calls no earlier rule took); the first rule whose turn it is decides.
 int HostIo::take(IoOp op, IoFile file, std::string_view name) {
+  int result = 0;
   for (Rule& r : rules_) {
     if (r.f.op != op || r.f.file != file) continue;
     if (!r.f.name.empty() && r.f.name != name) continue;
     const std::uint64_t k = r.seen++;
-    if (k < r.f.after) continue;
+    if (result != 0 || k < r.f.after) continue;
     if (r.f.count != IoFault::kForever && k - r.f.after >= r.f.count) continue;
-    injected_++;
-    return r.f.error != 0 ? r.f.error : kShort;
+    result = r.f.error != 0 ? r.f.error : kShort;
   }
-  return 0;
+  if (result != 0) injected_++;
+  return result;
 }
 
 namespace {

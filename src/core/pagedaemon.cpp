@@ -245,6 +245,11 @@ bool PageDaemon::evict_page(Page* pg) {
       uvm_.cnt.pdpageouts++;
       return true;
     }
+    // The write-back failed (a host I/O error): the page keeps its data,
+    // dirty. Back to the active queue, as a dirty page the daemon could not
+    // clean, so that the inactive queue fills with other pages and this
+    // one is tried again later.
+    if (!(pg->flags & PG_CLEAN) && pg->queue() == PageQueue::kInactive) uvm_.pm->activate(pg);
     uvm_.cnt.pdbusy++;
     return false;
   }

@@ -32,9 +32,11 @@ StatusOr<std::unique_ptr<SwapDevice>> SwapDevice::Create(std::uint64_t nslots, c
   if (!path.empty()) {
     // A swap file the user placed: reserve all of it now. A file system
     // too small fails here, before anything ran, not at some page-out.
-    if (int err = io.allocate(d->fd_, IoFile::kSwap, "", bytes); err != 0)
+    if (int err = io.allocate(d->fd_, IoFile::kSwap, "", bytes); err != 0) {
+      ::unlink(path.c_str());  // leave no half-reserved file behind
       return errno_status(err == EFBIG ? EFBIG : (err == EIO ? EIO : ENOSPC),
                           fmt::format("swap file {}: cannot reserve {} bytes: {}", path, bytes, std::strerror(err)));
+    }
   }
   // The temporary device is sparse: blocks are allocated as slots are written.
   if (int err = io.truncate(d->fd_, IoFile::kSwap, "", bytes); err != 0)

@@ -4,7 +4,7 @@
 //
 // The small disk: as root, a 1 MiB tmpfs mounted in a temporary directory
 // (unmounted afterwards); otherwise, or when the mount fails, a 1 MiB file
-// size limit (RLIMIT_FSIZE) on the child that runs uvmsim — there only the
+// size limit (RLIMIT_FSIZE, 6 MiB) on the child that runs uvmsim — there only the
 // up-front error can be shown (a file larger than the limit cannot exist).
 #include <catch2/catch.hpp>
 
@@ -29,6 +29,9 @@
 namespace {
 
 constexpr std::uint64_t kDisk = 1 << 20;
+// The file size limit when there is no tmpfs: above the simulated memory
+// (a memfd of that size is a file too), below the swap asked for.
+constexpr std::uint64_t kLimit = 6 << 20;
 
 struct Result {
   int status = -1;
@@ -53,7 +56,7 @@ Result run_uvmsim(const std::string& dir, const std::vector<std::string>& args, 
     if (limit_fsize) {
       // Past the limit a write fails with EFBIG instead of killing us.
       ::signal(SIGXFSZ, SIG_IGN);
-      struct rlimit rl {kDisk, kDisk};
+      struct rlimit rl {kLimit, kLimit};
       ::setrlimit(RLIMIT_FSIZE, &rl);
     }
     const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
