@@ -62,5 +62,12 @@ if cmake --build "$build" --target kvm_bench -j "$(nproc)" >/dev/null 2>&1; then
   fi
   rm -f "$build/kvm_bench.txt.tmp"
 fi
+# The full-swap benchmark through the command (scripts/full_swap_bench.sh):
+# its table goes into docs/results.md too.
+rm -f "$build/full_swap.md"
+if cmake --build "$build" --target uvmsim_cli -j "$(nproc)" >/dev/null 2>&1; then
+  cli=$(find "$build" -maxdepth 2 -type f -name uvmsim -perm -u+x | head -1)
+  if [ -n "$cli" ]; then bash scripts/full_swap_bench.sh "$cli" | tee "$build/full_swap.md"; fi
+fi
 "$PY" scripts/plot_results.py "$json" docs/results.md docs/img
 echo "wrote docs/results.md and docs/img/"

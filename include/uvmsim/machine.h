@@ -41,10 +41,13 @@ struct MachineConfig {
   bool ppref = true;
   // Map resident neighbours ahead of a fault (UVM's fault-ahead window).
   bool fault_ahead = true;
-  // Where backing files live; empty: a private directory under $TMPDIR,
-  // removed with the machine.
+  // Where backing files live (created if missing; checked by Create, an
+  // unusable directory is EINVAL), kept after the machine under their
+  // names; empty: a private directory under $TMPDIR, removed with the machine.
   std::string file_dir{};
-  // Where the swap file lives; empty: an unlinked temporary file.
+  // Where the swap file lives (created or truncated, and its whole size
+  // reserved by Create: a file system too small is ENOSPC, or EFBIG past
+  // the process's file size limit); empty: an unlinked sparse temporary file.
   std::string swap_path{};
   // Page replacement: any name make_replacement_policy() knows (policy.h);
   // "clock" is NetBSD's two-queue clock. An unknown name is EINVAL.

@@ -55,8 +55,11 @@ namespace uvmsim {
   X(pddeact, "active pages moved to the inactive queue")                          \
   X(pdbusy, "pages skipped by the page daemon (busy, loaned or unswappable)")     \
   X(pdswapfull, "pages the page daemon could not page out: swap full")            \
+  X(pdskips, "page daemon runs skipped: the last one was futile (swap full), nothing changed") \
   X(pgswapout, "pages written to swap")                                           \
   X(pgswapin, "pages read from swap")                                             \
+  X(pgswapouterr, "pages whose write to swap failed (kept dirty in memory)")      \
+  X(pgswapinerr, "pages whose read from swap failed (SIGBUS; kept in swap)")      \
   X(swapoff_pages, "pages brought back in by swap-off")                           \
   X(oom_kills, "processes killed: out of memory and swap")                       \
   X(loan_ok, "pages loaned object->kernel")                                       \
@@ -90,7 +93,7 @@ namespace uvmsim {
   X(vnode_freed, "file pages freed by put/flush or truncation")                   \
   X(vnode_setsize, "file size changes (truncate/grow)")                           \
   X(vnode_truncated, "file pages dropped past a new end of file")                 \
-  X(vnode_ioerr, "file I/O errors")
+  X(vnode_ioerr, "file I/O errors (failed reads, write-backs, truncations)")
 
 #define UVMSIM_GAUGES(X)                                                          \
   X(npages, "physical pages")                                                     \

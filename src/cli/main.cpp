@@ -93,6 +93,11 @@ void print_run_help(std::ostream& out) {
          "                           deterministic cost model (byte-identical traces)\n"
          "  --cost-table FILE        with --clock model: 'NAME NANOSECONDS' lines that\n"
          "                           replace the default costs\n"
+         "  --swap-file PATH         put the swap device in PATH (created or truncated; its\n"
+         "                           whole size is reserved at start: too little disk is an\n"
+         "                           error before the script runs)\n"
+         "  --file-dir DIR           create the backing files in DIR (created if missing),\n"
+         "                           kept there under their names after the run\n"
          "  -h, --help               show this help\n"
          "\n"
          "Output files are opened before the run (a path that cannot be created is exit\n"
@@ -223,6 +228,14 @@ int cmd_run(const std::vector<std::string_view>& args) {
       if (!file_value("--trace", trace_file)) return kExitUsage;
     } else if (is_opt("--series")) {
       if (!file_value("--series", series_file)) return kExitUsage;
+    } else if (is_opt("--swap-file")) {
+      std::optional<std::string> v;
+      if (!file_value("--swap-file", v)) return kExitUsage;
+      options.swap_path = *v;
+    } else if (is_opt("--file-dir")) {
+      auto v = value_of("--file-dir");
+      if (!v || v->empty()) return usage_error("run", "--file-dir needs a directory");
+      options.file_dir = std::string(*v);
     } else if (is_opt("--cost-table")) {
       if (!file_value("--cost-table", cost_file)) return kExitUsage;
     } else if (is_opt("--clock")) {

@@ -53,6 +53,8 @@ Status Session::create_machine(MachineConfig config) {
   if (machine_) return absl::FailedPreconditionError("machine: the machine exists already");
   if (options_.backend_override) config.backend = *options_.backend_override;
   if (options_.policy_override) config.replacement = *options_.policy_override;
+  if (!options_.swap_path.empty()) config.swap_path = options_.swap_path;
+  if (!options_.file_dir.empty()) config.file_dir = options_.file_dir;
   auto m = Machine::Create(config);
   if (!m.ok()) {
     std::string why(m.status().message());

@@ -28,6 +28,9 @@ struct RunOptions {
   std::optional<Backend> backend_override;
   // `uvmsim run --policy NAME`: overrides the script's `machine policy=`.
   std::optional<std::string> policy_override;
+  // --swap-file PATH, --file-dir DIR: MachineConfig::swap_path / file_dir.
+  std::string swap_path;
+  std::string file_dir;
   // --trace: receives the machine's trace events (not owned).
   TraceSink* trace = nullptr;
   // --json: every result line as one JSON object (ResultLine).

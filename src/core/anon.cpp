@@ -102,6 +102,10 @@ int uvm_anon_pagein(Uvm& uvm, Anon* anon) {
   Page* pg = uvm.pagealloc(false);
   if (!pg) return ENOMEM;
   if (int err = uvm.swap->read(anon->an_swslot, uvm.pm->data(pg)); err != 0) {
+    // The data stays in its slot (NetBSD marks the slot bad and the anon's
+    // data is lost; here a later access can read it once the device is
+    // well): the faulting access gets SIGBUS.
+    uvm.cnt.pgswapinerr++;
     uvm.pm->free(pg);
     return EIO;
   }

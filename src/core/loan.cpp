@@ -1,5 +1,6 @@
 // uvm_loan and friends: see loan.h for the bookkeeping.
 #include "core/loan.h"
+#include "core/pagedaemon.h"
 
 #include <cerrno>
 #include <cstring>
@@ -204,6 +205,8 @@ void uvm_unloan(Uvm& uvm, LoanRecord& rec) {
     } else if (pg->loan_count == 0 && pg->queue() == PageQueue::kNone && pg->wire_count == 0 &&
                !(pg->flags & PG_BUSY)) {
       uvm.pm->activate(pg);
+    } else if (pg->loan_count == 0 && uvm.pagedaemon) {
+      uvm.pagedaemon->note_reclaimable(pg);  // the daemon may take it now
     }
   }
   for (Anon* anon : rec.anons) uvm_anon_dropref(uvm, anon);

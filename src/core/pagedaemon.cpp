@@ -40,7 +40,27 @@ void PageDaemon::set_policy(std::unique_ptr<ReplacementPolicy> p) {
     for (Page* pg = uvm_.pm->first(q); pg; pg = uvm_.pm->next(pg)) page_queued(pg);
 }
 
+// Pages that can go without a swap slot: clean ones (an anon or aobj page
+// whose slot holds its data, a clean file page) and file pages (written
+// back to their file).
+static bool needs_no_swap(const Page* pg) {
+  if (pg->flags & PG_CLEAN) return true;
+  const UvmObject* obj = pg->uobject();
+  return obj && !pg->uanon() && !obj->anonymous();
+}
+
+void PageDaemon::note_reclaimable(const Page* pg) {
+  if (futile_ && needs_no_swap(pg)) futile_ = false;
+}
+
+bool PageDaemon::futile_still() const {
+  if (!futile_) return false;
+  const SwapDevice* sw = uvm_.swap.get();
+  return sw == futile_swap_ && (!sw || sw->generation() == futile_gen_);
+}
+
 void PageDaemon::page_queued(Page* pg) {
+  if (futile_ && !running_) note_reclaimable(pg);
   if (!hooks_) return;
   PageIdentity& id = known_[uvm_.pm->index(pg)];
   if (id.frame != PageIdentity::kNoFrame) return;
@@ -110,9 +130,15 @@ PageIdentity PageDaemon::identity(std::uint32_t frame) {
   return id;
 }
 
-std::uint64_t PageDaemon::run() {
+std::uint64_t PageDaemon::run(Pass pass) {
   if (running_) return 0;
+  if (pass == Pass::kLowMemory && futile_still()) {
+    uvm_.cnt.pdskips++;
+    return 0;
+  }
   running_ = true;
+  limited_ = pass == Pass::kLowMemory;
+  dirtyreacts_ = 0;
   uvm_.cnt.pdwoke++;
   const std::uint64_t before = uvm_.pm->free_count();
   const std::uint64_t t0 = uvm_.now_ns();
@@ -122,7 +148,13 @@ std::uint64_t PageDaemon::run() {
   if (needs.tick_every > 0) policy_->tick(*this);
   policy_->run(*this);
   running_ = false;
+  limited_ = false;
   const std::uint64_t after = uvm_.pm->free_count();
+  futile_ = after <= before && dirtyreacts_ > 0;
+  if (futile_) {
+    futile_swap_ = uvm_.swap.get();
+    futile_gen_ = uvm_.swap ? uvm_.swap->generation() : 0;
+  }
   uvm_.emit("pagedaemon", policy_->name(), 0, t0, uvm_.now_ns() - t0, 0, after > before ? after - before : 0);
   return after > before ? after - before : 0;
 }
@@ -213,10 +245,23 @@ bool PageDaemon::evict_page(Page* pg) {
       uvm_.cnt.pdpageouts++;
       return true;
     }
+    // The write-back failed (a host I/O error): the page keeps its data,
+    // dirty. Back to the active queue, as a dirty page the daemon could not
+    // clean, so that the inactive queue fills with other pages and this
+    // one is tried again later.
+    if (!(pg->flags & PG_CLEAN) && pg->queue() == PageQueue::kInactive) uvm_.pm->activate(pg);
     uvm_.cnt.pdbusy++;
     return false;
   }
   return false;
+}
+
+// NetBSD reactivates such a page "so that we eventually cycle all pages
+// thru the inactive queue", and counts it towards UVMPD_NUMDIRTYREACTS.
+void PageDaemon::swap_full(Page* pg) {
+  uvm_.cnt.pdswapfull++;
+  dirtyreacts_++;
+  uvm_.pm->activate(pg);
 }
 
 // The frame of an anon whose data is now (only) in swap goes back.
@@ -247,12 +292,17 @@ bool PageDaemon::evict_anon(Page* pg) {
     return true;
   }
   if (!uvm_.swap) {
-    uvm_.cnt.pdswapfull++;
-    uvm_.pm->activate(pg);
+    swap_full(pg);
     return false;
   }
   if (anon->an_swslot != 0) {
     if (uvm_.swap->write(anon->an_swslot, uvm_.pm->data(pg), 1) != 0) {
+      // The slot may hold half-written bytes: let it go. The page keeps
+      // the only copy, dirty, and goes out again at a later pass.
+      uvm_.cnt.pgswapouterr++;
+      uvm_.swap->free(anon->an_swslot, 1);
+      anon->an_swslot = 0;
+      pg->flags &= ~PG_CLEAN;
       uvm_.pm->activate(pg);
       return false;
     }
@@ -280,8 +330,7 @@ bool PageDaemon::evict_anon(Page* pg) {
     slot = uvm_.swap->alloc(1);
   }
   if (slot == 0) {
-    uvm_.cnt.pdswapfull++;
-    uvm_.pm->activate(pg);
+    swap_full(pg);
     return false;
   }
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(n) * kPageSize);
@@ -294,6 +343,9 @@ bool PageDaemon::evict_anon(Page* pg) {
     std::memcpy(buf.data() + static_cast<std::size_t>(i) * kPageSize, uvm_.pm->data(cluster[i]), kPageSize);
   }
   if (uvm_.swap->write(slot, buf.data(), n) != 0) {
+    // Nothing was given up yet: the pages (dirty, no slot) stay in memory
+    // and are tried again at a later pass.
+    uvm_.cnt.pgswapouterr += static_cast<std::uint64_t>(n);
     uvm_.swap->free(slot, n);
     for (Page* q : cluster) uvm_.pm->activate(q);
     return false;

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -64,9 +65,30 @@ void PhysMem::unlink(PageList& l, Page* pg) {
   l.count--;
 }
 
+void PhysMem::populate_ahead(std::uint64_t frame) {
+  // 2 MiB of frames at a time: a fraction of a typical simulated memory,
+  // so a machine that touches little costs the host little.
+  constexpr std::uint64_t kChunk = 512;
+  if (!populate_ok_ || frame < populated_) return;
+  const std::uint64_t end = std::min<std::uint64_t>(pages_.size(), (frame / kChunk + 1) * kChunk);
+#ifdef MADV_POPULATE_WRITE
+  if (::madvise(base_ + (frame << kPageShift), (end - frame) << kPageShift, MADV_POPULATE_WRITE) != 0)
+    populate_ok_ = false;  // an older host kernel: frames fault in one by one
+#else
+  populate_ok_ = false;
+#endif
+  populated_ = end;
+}
+
 Page* PhysMem::alloc(bool zero) {
   if (free_.head == kNoPage) return nullptr;
   Page* pg = &pages_[free_.head];
+  const std::uint64_t frame = free_.head;
+  const bool pristine = frame >= pristine_;
+  if (pristine) {
+    pristine_ = frame + 1;
+    populate_ahead(frame);
+  }
   unlink(free_, pg);
   pg->set_queue(PageQueue::kNone);
   pg->flags = PG_BUSY | PG_FAKE;
@@ -74,7 +96,7 @@ Page* PhysMem::alloc(bool zero) {
   pg->set_uobject(nullptr);
   pg->set_uanon(nullptr);
   pg->set_offset(0);
-  if (zero) std::memset(data(pg), 0, kPageSize);
+  if (zero && !pristine) std::memset(data(pg), 0, kPageSize);
   return pg;
 }
 

@@ -107,6 +107,18 @@ class PhysMem {
   void insert_tail(PageList& l, Page* pg);
   void unlink(PageList& l, Page* pg);
 
+  // Frames at or above this index were never handed out, so their bytes
+  // are still the memfd's zeros. The free list starts as every frame in
+  // ascending order and frees go to its tail, so these frames are always
+  // taken in ascending order, before any freed one: alloc(zero) need not
+  // clear them. Host memory behind them is populated a chunk at a time
+  // (populate_ahead) — one system call instead of a host page fault per
+  // frame, which dominated the cost of touching much simulated memory.
+  std::uint64_t pristine_ = 0;
+  std::uint64_t populated_ = 0;  // frames below this index are populated
+  bool populate_ok_ = true;
+  void populate_ahead(std::uint64_t frame);
+
   std::vector<Page> pages_;
   PageList free_, active_, inactive_;
   PageQueueObserver* observer_ = nullptr;

@@ -21,6 +21,7 @@ absl::StatusCode code_for(int err) {
     case ENOENT: return absl::StatusCode::kNotFound;
     case ENOSPC: return absl::StatusCode::kResourceExhausted;
     case EEXIST: return absl::StatusCode::kAlreadyExists;
+    case EFBIG: return absl::StatusCode::kResourceExhausted;
     default: return absl::StatusCode::kInternal;
   }
 }
@@ -58,6 +59,7 @@ std::string_view errno_name(int err) {
     case ENOENT: return "ENOENT";
     case ENOSPC: return "ENOSPC";
     case EEXIST: return "EEXIST";
+    case EFBIG: return "EFBIG";
     case EIO: return "EIO";
     case E2BIG: return "E2BIG";
     case EPERM: return "EPERM";

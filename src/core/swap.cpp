@@ -12,10 +12,12 @@
 
 namespace uvmsim {
 
-StatusOr<std::unique_ptr<SwapDevice>> SwapDevice::Create(std::uint64_t nslots, const std::string& path) {
+StatusOr<std::unique_ptr<SwapDevice>> SwapDevice::Create(std::uint64_t nslots, const std::string& path,
+                                                        HostIo& io) {
   if (nslots == 0 || nslots > (1ull << 30))
     return errno_status(EINVAL, fmt::format("swap: {} slots", nslots));
   std::unique_ptr<SwapDevice> d(new SwapDevice());
+  d->io_ = &io;
   if (path.empty()) {
     const char* tmp = std::getenv("TMPDIR");
     std::string templ = fmt::format("{}/uvmsim-swap-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -26,9 +28,19 @@ StatusOr<std::unique_ptr<SwapDevice>> SwapDevice::Create(std::uint64_t nslots, c
     d->fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (d->fd_ < 0) return errno_status(errno, fmt::format("swap: open {}: {}", path, std::strerror(errno)));
   }
-  // A sparse file of the device's size: blocks are allocated as slots are written.
-  if (::ftruncate(d->fd_, static_cast<off_t>(nslots << kPageShift)) != 0)
-    return errno_status(errno, fmt::format("swap: ftruncate: {}", std::strerror(errno)));
+  const std::uint64_t bytes = nslots << kPageShift;
+  if (!path.empty()) {
+    // A swap file the user placed: reserve all of it now. A file system
+    // too small fails here, before anything ran, not at some page-out.
+    if (int err = io.allocate(d->fd_, IoFile::kSwap, "", bytes); err != 0) {
+      ::unlink(path.c_str());  // leave no half-reserved file behind
+      return errno_status(err == EFBIG ? EFBIG : (err == EIO ? EIO : ENOSPC),
+                          fmt::format("swap file {}: cannot reserve {} bytes: {}", path, bytes, std::strerror(err)));
+    }
+  }
+  // The temporary device is sparse: blocks are allocated as slots are written.
+  if (int err = io.truncate(d->fd_, IoFile::kSwap, "", bytes); err != 0)
+    return errno_status(err, fmt::format("swap: ftruncate: {}", std::strerror(err)));
   d->nslots_ = nslots;
   d->map_.assign((nslots + 63) / 64, 0);
   return d;
@@ -72,6 +84,7 @@ void SwapDevice::free(int slot, int npages) {
     if (i < nslots_ && bit(i)) {
       set(i, false);
       inuse_--;
+      generation_++;
     }
   }
 }
@@ -82,33 +95,18 @@ bool SwapDevice::in_use(int slot) const {
 
 int SwapDevice::write(int slot, const std::uint8_t* data, int npages) {
   const std::size_t len = static_cast<std::size_t>(npages) << kPageShift;
-  const off_t off = static_cast<off_t>(static_cast<std::uint64_t>(slot - 1) << kPageShift);
-  std::size_t done = 0;
-  while (done < len) {
-    ssize_t n = ::pwrite(fd_, data + done, len - done, off + static_cast<off_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  const std::uint64_t off = static_cast<std::uint64_t>(slot - 1) << kPageShift;
+  if (int err = io_->write(fd_, IoFile::kSwap, "", data, len, off); err != 0) return err;
   writes++;
   pages_written += static_cast<std::uint64_t>(npages);
   return 0;
 }
 
 int SwapDevice::read(int slot, std::uint8_t* data) {
-  const off_t off = static_cast<off_t>(static_cast<std::uint64_t>(slot - 1) << kPageShift);
-  std::size_t done = 0;
-  while (done < kPageSize) {
-    ssize_t n = ::pread(fd_, data + done, kPageSize - done, off + static_cast<off_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return EIO;
-    done += static_cast<std::size_t>(n);
-  }
+  const std::uint64_t off = static_cast<std::uint64_t>(slot - 1) << kPageShift;
+  const std::int64_t got = io_->read(fd_, IoFile::kSwap, "", data, kPageSize, off);
+  if (got < 0) return static_cast<int>(-got);
+  if (got != static_cast<std::int64_t>(kPageSize)) return EIO;  // the device ends early
   reads++;
   return 0;
 }

@@ -16,15 +16,19 @@
 #include <string>
 #include <vector>
 
+#include "core/host_io.h"
 #include "uvmsim/status.h"
 
 namespace uvmsim {
 
 class SwapDevice {
  public:
-  // nslots slots in the file at `path` (created, truncated) or, when path is
-  // empty, in an unlinked temporary file.
-  static StatusOr<std::unique_ptr<SwapDevice>> Create(std::uint64_t nslots, const std::string& path);
+  // nslots slots in the file at `path` (created, truncated, and its whole
+  // size reserved with posix_fallocate, so that a file system too small
+  // is an error now rather than failed page-outs later: ENOSPC) or, when
+  // path is empty, in an unlinked sparse temporary file. All I/O goes
+  // through io (the machine's host I/O layer, core/host_io.h).
+  static StatusOr<std::unique_ptr<SwapDevice>> Create(std::uint64_t nslots, const std::string& path, HostIo& io);
   ~SwapDevice();
   SwapDevice(const SwapDevice&) = delete;
   SwapDevice& operator=(const SwapDevice&) = delete;
@@ -36,15 +40,22 @@ class SwapDevice {
   bool in_use(int slot) const;
 
   // Write npages pages from data to slot.. (one pwrite); errno result.
+  // On failure the slots' contents are undefined: callers release them.
   int write(int slot, const std::uint8_t* data, int npages);
-  // Read one page from slot into data; errno result.
+  // Read one page from slot into data; errno result (the slot keeps its data).
   int read(int slot, std::uint8_t* data);
 
   // Slots in [start, end) are being turned off: alloc() avoids them.
   void set_off_range(int start, int end) {
     off_start_ = start;
     off_end_ = end;
+    generation_++;
   }
+
+  // Changes whenever a slot may have become allocatable (a slot freed, the
+  // off range changed): how the page daemon learns that a full swap may
+  // take pages again (core/pagedaemon.h, the futile-pass memory).
+  std::uint64_t generation() const { return generation_; }
 
   std::uint64_t nslots() const { return nslots_; }
   std::uint64_t inuse() const { return inuse_; }
@@ -59,12 +70,14 @@ class SwapDevice {
     else map_[i >> 6] &= ~(1ull << (i & 63));
   }
 
+  HostIo* io_ = nullptr;
   int fd_ = -1;
   std::uint64_t nslots_ = 0;
   std::uint64_t inuse_ = 0;
   std::uint64_t rotor_ = 0;
   std::vector<std::uint64_t> map_;  // bit i: slot i+1 in use
   int off_start_ = 0, off_end_ = 0;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace uvmsim

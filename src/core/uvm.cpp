@@ -10,10 +10,11 @@ namespace uvmsim {
 
 Page* Uvm::pagealloc(bool zero) {
   if (pagedaemon && !pagedaemon->running() && pm->free_count() <= pagedaemon->freemin())
-    pagedaemon->run();
+    pagedaemon->run(PageDaemon::Pass::kLowMemory);
   Page* pg = pm->alloc(zero);
   if (!pg && pagedaemon && !pagedaemon->running()) {
-    pagedaemon->run();
+    // The last word before out-of-memory: a whole pass, never skipped.
+    pagedaemon->run(PageDaemon::Pass::kFull);
     pg = pm->alloc(zero);
   }
   if (pg && zero) cnt.zeropages++;

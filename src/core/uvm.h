@@ -38,6 +38,10 @@ class PageDaemon;
 struct Uvm {
   MachineConfig config;
   Backend backend = Backend::kSoft;
+  // Every read and write of a host file (swap, backing files) goes through
+  // here; tests make chosen ones fail (core/host_io.h). Declared before the
+  // swap device and the files, which use it until they die.
+  HostIo io;
   std::unique_ptr<PhysMem> pm;
   // Backing files and their vnode objects (src/pagers/vnode.h). Declared
   // after pm so that it is destroyed first: cached file pages go back to

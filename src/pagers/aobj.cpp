@@ -153,6 +153,7 @@ int Aobj::get(voff_t offset, Page** pgp, int flags) {
     // Page in from swap. The slot is kept: while the page stays clean it
     // can be dropped again without I/O.
     if (int err = uvm.swap->read(slot, uvm.pm->data(pg)); err != 0) {
+      uvm.cnt.pgswapinerr++;  // the data stays in its slot (see anon.cpp)
       uvm.pm->free(pg);
       return EIO;
     }
@@ -191,7 +192,12 @@ int Aobj::pageout(Page* pg) {
       if (slot == 0) return ENOSPC;
     }
     if (int err = uvm.swap->write(slot, uvm.pm->data(pg), 1); err != 0) {
-      if (!find_swslot(pageidx)) uvm.swap->free(slot, 1);
+      // The slot's contents are undefined now: release it (and an old one
+      // this page had); the page keeps the only copy, dirty.
+      uvm.cnt.pgswapouterr++;
+      if (find_swslot(pageidx)) set_swslot(pageidx, 0);
+      uvm.swap->free(slot, 1);
+      pg->flags &= ~PG_CLEAN;
       return err;
     }
     set_swslot(pageidx, slot);

@@ -21,7 +21,7 @@ namespace {
 
 Status host_error(int err, std::string_view what) {
   // Host failures the model can name keep their errno; the rest are EIO.
-  const int e = (err == ENOSPC || err == EACCES || err == ENOENT) ? err : EIO;
+  const int e = (err == ENOSPC || err == EFBIG || err == EACCES || err == ENOENT) ? err : EIO;
   return errno_status(e, fmt::format("{}: {}", what, std::strerror(err)));
 }
 
@@ -94,20 +94,19 @@ Status FileTable::create(std::string_view name, std::uint64_t size, std::uint8_t
     ::unlink(path.c_str());
     return host_error(err, fmt::format("file {}: {}", name, what));
   };
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return fail(errno, "ftruncate");
+  if (int err = uvm_.io.truncate(fd, IoFile::kBacking, name, size); err != 0) return fail(err, "ftruncate");
   if (fill != 0) {
     std::vector<std::uint8_t> chunk(std::min<std::uint64_t>(size, 1 << 20), fill);
     for (std::uint64_t off = 0; off < size;) {
       const std::uint64_t n = std::min<std::uint64_t>(chunk.size(), size - off);
-      ssize_t w = ::pwrite(fd, chunk.data(), n, static_cast<off_t>(off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return fail(w < 0 ? errno : EIO, "write");
-      off += static_cast<std::uint64_t>(w);
+      if (int err = uvm_.io.write(fd, IoFile::kBacking, name, chunk.data(), n, off); err != 0)
+        return fail(err, "write");
+      off += n;
     }
   }
   File f;
   f.path = std::move(path);
-  f.vnode = std::make_unique<Vnode>(uvm_, fd, size);
+  f.vnode = std::make_unique<Vnode>(uvm_, fd, size, std::string(name));
   files_.emplace(std::string(name), std::move(f));
   return absl::OkStatus();
 }
@@ -134,15 +133,9 @@ StatusOr<std::vector<std::uint8_t>> FileTable::read(std::string_view name, std::
   if (offset >= size) return out;
   len = std::min(len, size - offset);
   out.resize(len);
-  std::uint64_t got = 0;
-  while (got < len) {
-    ssize_t r = ::pread(f->vnode->fd(), out.data() + got, len - got, static_cast<off_t>(offset + got));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return host_error(errno, fmt::format("fileread {}", name));
-    if (r == 0) break;
-    got += static_cast<std::uint64_t>(r);
-  }
-  out.resize(got);
+  const std::int64_t got = uvm_.io.read(f->vnode->fd(), IoFile::kBacking, name, out.data(), len, offset);
+  if (got < 0) return host_error(static_cast<int>(-got), fmt::format("fileread {}", name));
+  out.resize(static_cast<std::uint64_t>(got));
   return out;
 }
 

@@ -2,7 +2,6 @@
 
 #include "core/trace_events.h"
 
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,48 +17,9 @@
 
 namespace uvmsim {
 
-namespace {
 
-// pread until n bytes or end of file; returns the bytes read or -errno.
-std::int64_t read_full(int fd, std::uint8_t* buf, std::uint64_t n, std::uint64_t off) {
-  std::uint64_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, buf + got, n - got, static_cast<off_t>(off + got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    if (r == 0) break;  // end of the host file
-    got += static_cast<std::uint64_t>(r);
-  }
-  return static_cast<std::int64_t>(got);
-}
-
-// pwritev all of iov (consumed as it goes); 0 or an errno.
-int write_full(int fd, std::vector<iovec>& iov, std::uint64_t off) {
-  std::size_t first = 0;
-  while (first < iov.size()) {
-    ssize_t w = ::pwritev(fd, iov.data() + first, static_cast<int>(iov.size() - first),
-                          static_cast<off_t>(off));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (w == 0) return EIO;
-    off += static_cast<std::uint64_t>(w);
-    auto left = static_cast<std::uint64_t>(w);
-    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
-    if (first < iov.size()) {
-      iov[first].iov_base = static_cast<std::uint8_t*>(iov[first].iov_base) + left;
-      iov[first].iov_len -= left;
-    }
-  }
-  return 0;
-}
-
-}  // namespace
-
-Vnode::Vnode(Uvm& u, int fd, std::uint64_t size) : UvmObject(u), fd_(fd), size_(size) {
+Vnode::Vnode(Uvm& u, int fd, std::uint64_t size, std::string name)
+    : UvmObject(u), fd_(fd), size_(size), name_(std::move(name)) {
   uo_refs = 0;  // no mapping yet: uvn_attach takes the first reference
 }
 
@@ -107,7 +67,7 @@ int Vnode::get(voff_t offset, Page** pgp, int flags) {
   if (!pg) return ENOMEM;
   std::uint8_t* data = uvm.pm->data(pg);
   const std::uint64_t want = std::min<std::uint64_t>(kPageSize, size_ - offset);
-  const std::int64_t got = read_full(fd_, data, want, offset);
+  const std::int64_t got = uvm.io.read(fd_, IoFile::kBacking, name_, data, want, offset);
   if (got < 0) {
     uvm.cnt.vnode_ioerr++;
     uvm.pm->free(pg);
@@ -234,7 +194,7 @@ int Vnode::clean_cluster(Page* pg, voff_t stop, int* run_len) {
       iov.push_back(iovec{uvm.pm->data(p), len});
       left -= len;
     }
-    err = write_full(fd_, iov, first);
+    err = uvm.io.writev(fd_, IoFile::kBacking, name_, iov, first);
     if (err == 0) {
       uvm.cnt.vnode_clusters++;
       uvm.cnt.vnode_pageout += iov.size();
@@ -294,9 +254,9 @@ int Vnode::setsize(std::uint64_t newsize) {
     Page* pg = find_page(trunc_page(edge));
     if (pg && pg->loan_count > 0 && !uvm_loanbreak(uvm, pg)) return ENOMEM;
   }
-  if (::ftruncate(fd_, static_cast<off_t>(newsize)) != 0) {
+  if (int err = uvm.io.truncate(fd_, IoFile::kBacking, name_, newsize); err != 0) {
     uvm.cnt.vnode_ioerr++;
-    return errno;
+    return err;  // nothing changed: the old size, every page as it was
   }
   size_ = newsize;
   if (newsize < oldsize) {

@@ -35,7 +35,10 @@
 // (it may hold bytes written through a mapping past end of file).
 //
 // All I/O is synchronous (the seed's uvn_io is too): PGO_SYNCIO is accepted
-// and implied.
+// and implied. It goes through the machine's host I/O layer (core/host_io.h).
+// A write-back that fails leaves its pages dirty in memory, whatever the
+// caller wanted freed, and returns the errno (msync reports it); a read that
+// fails gives EIO (SIGBUS for the faulting access).
 #pragma once
 
 #include <cstdint>
@@ -56,8 +59,9 @@ class Vnode final : public UvmObject {
   static constexpr std::uint64_t kHashPenalty = 4;
 
   // A vnode over open file descriptor fd (owned: closed by the destructor)
-  // of `size` bytes, with no reference.
-  Vnode(Uvm& uvm, int fd, std::uint64_t size);
+  // of `size` bytes, with no reference. `name` is the file's name in the
+  // machine (what the host I/O layer's failure rules match).
+  Vnode(Uvm& uvm, int fd, std::uint64_t size, std::string name);
   ~Vnode() override;
 
   // uvn_attach: a new mapping refers to the vnode.
@@ -93,6 +97,7 @@ class Vnode final : public UvmObject {
 
   int fd_;
   std::uint64_t size_;
+  std::string name_;
 };
 
 }  // namespace uvmsim

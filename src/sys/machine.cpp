@@ -122,7 +122,7 @@ StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) 
   // The backend (soft, or kvm over the memory just made; see core/backend.h).
   if (Status s = install_backend(*uvm); !s.ok()) return s;
   if (config.swap_bytes > 0) {
-    auto swap = SwapDevice::Create(config.swap_bytes >> kPageShift, config.swap_path);
+    auto swap = SwapDevice::Create(config.swap_bytes >> kPageShift, config.swap_path, uvm->io);
     if (!swap.ok()) return swap.status();
     uvm->swap = std::move(*swap);
   }
@@ -131,6 +131,12 @@ StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) 
     auto policy = make_replacement_policy(config.replacement, {.seed = config.seed});
     if (!policy.ok()) return errno_status(EINVAL, fmt::format("machine: {}", std::string(policy.status().message())));
     uvm->pagedaemon->set_policy(std::move(*policy));
+  }
+  // A file directory the caller chose is checked now, not at the first file.
+  if (!config.file_dir.empty()) {
+    auto ft = FileTable::Create(*uvm);
+    if (!ft.ok()) return ft.status();
+    uvm->files = std::shared_ptr<FileTable>(std::move(*ft));
   }
   return std::unique_ptr<Machine>(new Machine(std::move(uvm)));
 }

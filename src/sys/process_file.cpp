@@ -2,6 +2,7 @@
 // checking as in process.cpp: every error is an errno status and leaves the
 // address space unchanged.
 #include <cerrno>
+#include <cstring>
 
 #include "core/map_ops.h"
 #include "sys/syscall_args.h"
@@ -81,6 +82,12 @@ Status Process::msync(vaddr_t addr, vsize_t len, MsyncMode mode) {
     case EFAULT: return errno_status(ENOMEM, fmt::format("msync: [{:#x}, {:#x}) is not all mapped", addr, end));
     case EBUSY: return errno_status(EBUSY, fmt::format("msync: invalidate of locked memory at {:#x}", addr));
     case ENOMEM: return errno_status(ENOMEM, fmt::format("msync: no memory writing back [{:#x}, {:#x})", addr, end));
+    // The file system is full (or the file at its size limit): said as
+    // such; any other host failure is an I/O error. The pages stay dirty.
+    case ENOSPC:
+    case EFBIG:
+      return errno_status(err, fmt::format("msync: write-back of [{:#x}, {:#x}) failed: {}", addr, end,
+                                           std::strerror(err)));
     default: return errno_status(EIO, fmt::format("msync: write-back of [{:#x}, {:#x}) failed", addr, end));
   }
 }
