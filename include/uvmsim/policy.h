@@ -76,7 +76,10 @@ class PagedaemonOps {
   virtual ~PagedaemonOps() = default;
 
   virtual std::uint64_t free_pages() const = 0;
-  virtual std::uint64_t free_target() const = 0;      // stop when free >= this
+  // Stop when free >= this. Reads 0 once the daemon gives up the pass (swap
+  // full and 16 dirty pages reactivated, as NetBSD's UVMPD_NUMDIRTYREACTS),
+  // which ends every policy's loop.
+  virtual std::uint64_t free_target() const = 0;
   virtual std::uint64_t inactive_target() const = 0;  // desired inactive length
   virtual std::uint64_t queue_length(PageQueueId q) const = 0;
   // Queue walk: first frame (head: oldest) / next frame on the same queue.
