@@ -18,6 +18,7 @@
 #include "fmt/format.h"
 #include "json_check.h"
 #include "run_helper.h"
+#include "scratch.h"
 #include "subprocess.h"
 #include "uvmsim/machine.h"
 #include "uvmsim/process.h"
@@ -114,29 +115,6 @@ TEST_CASE("run: an interrupt stops the run between lines and inside a long comma
 
 const std::string kUvmsim = UVMSIM_CLI_BINARY;
 
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    char tmpl[] = "/tmp/uvmsim-run-end-test-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name)) << text;
-    return path(name);
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // `n` reads that print, each of its own page; then `tail`.
 std::string reads_then(int n, const std::string& tail) {
