@@ -240,3 +240,37 @@ TEST_CASE("the checker reports a pv entry naming a dead pmap instead of crashing
   pg->pv_pmap = saved;
   CHECK_INVARIANTS(*m);
 }
+
+TEST_CASE("sum continues a hash: pieces hash as the whole range", "[access][sum]") {
+  // A long range is hashed in pieces (the command does, to stay
+  // interruptible): each piece continues the state of the one before. The
+  // pieces here cross page boundaries, fault pages in, and meet pages that
+  // are in swap.
+  auto m = make_machine(1ull << 20);  // 256 pages: the 512-page range must page
+  Process* p = spawn(*m, "p");
+  const vaddr_t A = 0x20000000;
+  const vsize_t len = 512 * kPageSize;
+  REQUIRE(p->mmap(A, len, RW, Sharing::kPrivate).ok());
+  std::vector<std::uint8_t> bytes(len);
+  for (std::size_t i = 0; i < len; i++) bytes[i] = static_cast<std::uint8_t>(i * 7 + i / kPageSize);
+  REQUIRE(p->write(A, bytes)->ok());
+  std::uint64_t expect = kFnvOffsetBasis;
+  for (std::uint8_t b : bytes) expect = (expect ^ b) * 0x100000001b3ull;
+
+  auto whole = p->sum(A, len);
+  REQUIRE(whole->ok());
+  CHECK(whole->hash == expect);
+  std::uint64_t h = kFnvOffsetBasis;
+  for (vsize_t at = 0; at < len;) {
+    const vsize_t n = std::min<vsize_t>(len - at, 3 * kPageSize + 123);
+    auto r = p->sum(A + at, n, h);
+    REQUIRE(r->ok());
+    h = r->hash;
+    at += n;
+  }
+  CHECK(h == expect);
+  CHECK(m->stats().pgswapin > 0);  // the pieces met swapped-out pages
+  // An empty piece leaves the state as it was.
+  CHECK(p->sum(A, 0, 12345)->hash == 12345);
+  CHECK_INVARIANTS(*m);
+}

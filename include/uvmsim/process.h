@@ -21,6 +21,9 @@ class Machine;
 struct VmSpace;
 struct AccessRequest;
 
+// FNV-1a 64's offset basis: the hash of nothing, where Process::sum starts.
+inline constexpr std::uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ull;
+
 // What a simulated memory access ended with.
 enum class Outcome : std::uint8_t {
   kOk,
@@ -95,8 +98,11 @@ class Process {
   StatusOr<AccessResult> read(vaddr_t addr, std::span<std::uint8_t> out);
   StatusOr<AccessResult> write(vaddr_t addr, std::span<const std::uint8_t> data);
   StatusOr<AccessResult> fill(vaddr_t addr, vsize_t len, std::uint8_t byte);
-  // FNV-1a 64-bit hash of [addr, addr+len) read through the MMU.
-  StatusOr<AccessResult> sum(vaddr_t addr, vsize_t len);
+  // FNV-1a 64-bit hash of [addr, addr+len) read through the MMU. `from` is
+  // the hash state to continue (the offset basis to start afresh), so a long
+  // range can be hashed in pieces: sum(a, n, sum(a0, m)->hash) == the hash of
+  // [a0, a0+m) followed by [a, a+n).
+  StatusOr<AccessResult> sum(vaddr_t addr, vsize_t len, std::uint64_t from = kFnvOffsetBasis);
 
   // fork(2): a child whose map is built entry by entry from the inheritance
   // values (share / copy / none / zero).

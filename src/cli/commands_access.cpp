@@ -72,15 +72,6 @@ StatusOr<AccessResult> in_batches(
   return whole;
 }
 
-// FNV-1a 64-bit, the hash Process::sum documents: `sum` of a long range
-// reads it in batches and hashes here, which gives the same value.
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
-std::uint64_t fnv1a(std::uint64_t h, const std::uint8_t* p, std::uint64_t n) {
-  for (std::uint64_t i = 0; i < n; i++) h = (h ^ p[i]) * kFnvPrime;
-  return h;
-}
-
 // ---- write ADDR DATA ----
 
 struct WriteArgs {
@@ -170,11 +161,11 @@ Status exec_sum(Session& s, const Subject& who, const ReadArgs& a) {
     if (!s.keep_going()) return interrupted("sum");
     res = who.process->sum(a.addr, a.len);
   } else {
-    std::vector<std::uint8_t> buf(kBatchBytes);
-    std::uint64_t hash = kFnvOffset;
+    // In batches (so an interrupt is seen), each continuing the hash.
+    std::uint64_t hash = kFnvOffsetBasis;
     res = in_batches(s, "sum", a.addr, a.len, [&](std::uint64_t at, std::uint64_t n) {
-      auto r = who.process->read(at, std::span(buf).first(n));
-      if (r.ok() && r->ok()) hash = fnv1a(hash, buf.data(), n);
+      auto r = who.process->sum(at, n, hash);
+      if (r.ok() && r->ok()) hash = r->hash;
       return r;
     });
     if (absl::IsCancelled(res.status())) return res.status();

@@ -11,20 +11,39 @@
 
 namespace uvmsim {
 
-StatusOr<std::unique_ptr<PhysMem>> PhysMem::Create(std::uint64_t npages) {
+StatusOr<std::unique_ptr<PhysMem>> PhysMem::Create(std::uint64_t npages, Storage storage) {
   if (npages == 0 || npages > (1ull << 31))
     return errno_status(EINVAL, fmt::format("physical memory of {} pages", npages));
   std::unique_ptr<PhysMem> pm(new PhysMem());
   const std::uint64_t bytes = npages << kPageShift;
-  pm->memfd_ = ::memfd_create("uvmsim-physmem", MFD_CLOEXEC);
-  if (pm->memfd_ < 0)
-    return errno_status(errno, fmt::format("memfd_create: {}", std::strerror(errno)));
-  if (::ftruncate(pm->memfd_, static_cast<off_t>(bytes)) != 0)
-    return errno_status(errno, fmt::format("ftruncate physmem: {}", std::strerror(errno)));
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, pm->memfd_, 0);
-  if (p == MAP_FAILED)
-    return errno_status(errno, fmt::format("mmap physmem: {}", std::strerror(errno)));
-  pm->base_ = static_cast<std::uint8_t*>(p);
+  if (storage == Storage::kShared) {
+    pm->memfd_ = ::memfd_create("uvmsim-physmem", MFD_CLOEXEC);
+    if (pm->memfd_ < 0)
+      return errno_status(errno, fmt::format("memfd_create: {}", std::strerror(errno)));
+    if (::ftruncate(pm->memfd_, static_cast<off_t>(bytes)) != 0)
+      return errno_status(errno, fmt::format("ftruncate physmem: {}", std::strerror(errno)));
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, pm->memfd_, 0);
+    if (p == MAP_FAILED)
+      return errno_status(errno, fmt::format("mmap physmem: {}", std::strerror(errno)));
+    pm->mapping_ = p;
+    pm->mapping_bytes_ = bytes;
+    pm->base_ = static_cast<std::uint8_t*>(p);
+  } else {
+    // Sparse like the memfd (MAP_NORESERVE: no commit charge for frames
+    // never touched), and 2 MiB aligned so every huge page is whole.
+    constexpr std::uint64_t kHuge = 2ull << 20;
+    const std::uint64_t len = bytes + kHuge;
+    void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+      return errno_status(errno, fmt::format("mmap physmem: {}", std::strerror(errno)));
+    pm->mapping_ = p;
+    pm->mapping_bytes_ = len;
+    const auto at = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+    pm->base_ = reinterpret_cast<std::uint8_t*>(at);
+#ifdef MADV_HUGEPAGE
+    (void)::madvise(pm->base_, bytes, MADV_HUGEPAGE);  // advice: no huge pages is fine
+#endif
+  }
   pm->pages_.resize(npages);
   for (std::uint32_t i = 0; i < npages; i++) {
     Page* pg = &pm->pages_[i];
@@ -35,7 +54,7 @@ StatusOr<std::unique_ptr<PhysMem>> PhysMem::Create(std::uint64_t npages) {
 }
 
 PhysMem::~PhysMem() {
-  if (base_) ::munmap(base_, bytes());
+  if (mapping_) ::munmap(mapping_, mapping_bytes_);
   if (memfd_ >= 0) ::close(memfd_);
 }
 

@@ -1,9 +1,16 @@
 // Physical memory: one region of page frames and the page queues.
 //
-// The frames live in a memfd mapped MAP_SHARED into the host, so that the kvm
-// backend can register the very same memory as guest-physical memory: a
-// page's data lives in exactly one place, its frame. The soft backend uses
-// the same region.
+// The frames live in one host region; a page's data lives in exactly one
+// place, its frame. Two kinds of region (PhysMem::Storage):
+//  - kShared: a memfd mapped MAP_SHARED, so that the kvm backend can register
+//    the very same memory as guest-physical memory (and invalidate through
+//    the file);
+//  - kAnonymous: private anonymous memory asking for transparent huge pages
+//    (MADV_HUGEPAGE), for the soft backend. The host then backs simulated
+//    memory 2 MiB at a time: on a virtualised host the first touch of each
+//    4 KiB shmem page costs a shadow-paging fault (about 2 us here), which
+//    dominated filling a multi-GiB machine. Where huge pages are off it is
+//    plain anonymous memory, no worse than the memfd.
 //
 // Queues (NetBSD's page queues): free, active, inactive. Every page is on
 // exactly one queue or on none (wired pages and pages in transit are on none).
@@ -36,7 +43,8 @@ struct PageList {
 
 class PhysMem {
  public:
-  static StatusOr<std::unique_ptr<PhysMem>> Create(std::uint64_t npages);
+  enum class Storage { kShared, kAnonymous };
+  static StatusOr<std::unique_ptr<PhysMem>> Create(std::uint64_t npages, Storage storage = Storage::kShared);
   ~PhysMem();
   PhysMem(const PhysMem&) = delete;
   PhysMem& operator=(const PhysMem&) = delete;
@@ -96,8 +104,10 @@ class PhysMem {
   Page* first(PageQueue q);
   Page* next(Page* pg);
 
-  // For the kvm backend: the memfd and host mapping of the region.
+  // For the kvm backend: the memfd (kShared; -1 for kAnonymous) and the
+  // host mapping of the region.
   int memfd() const { return memfd_; }
+  Storage storage() const { return memfd_ >= 0 ? Storage::kShared : Storage::kAnonymous; }
   std::uint8_t* base() const { return base_; }
   std::uint64_t bytes() const { return pages_.size() << kPageShift; }
 
@@ -108,7 +118,7 @@ class PhysMem {
   void unlink(PageList& l, Page* pg);
 
   // Frames at or above this index were never handed out, so their bytes
-  // are still the memfd's zeros. The free list starts as every frame in
+  // are still the region's zeros. The free list starts as every frame in
   // ascending order and frees go to its tail, so these frames are always
   // taken in ascending order, before any freed one: alloc(zero) need not
   // clear them. Host memory behind them is populated a chunk at a time
@@ -125,6 +135,8 @@ class PhysMem {
   std::uint64_t wired_ = 0;
   int memfd_ = -1;
   std::uint8_t* base_ = nullptr;
+  void* mapping_ = nullptr;  // what to munmap (base_ rounded up to 2 MiB within it)
+  std::uint64_t mapping_bytes_ = 0;
 };
 
 }  // namespace uvmsim

@@ -85,7 +85,7 @@ AccessResult SoftAccessor::access(VmSpace& vm, const AccessRequest& req) {
   const Access acc =
       (req.op == AccessOp::kWrite || req.op == AccessOp::kFill) ? Access::kWrite : Access::kRead;
   TrapHandler traps(vm);
-  std::uint64_t hash = kFnvOffset;
+  std::uint64_t hash = req.hash;
   std::uint64_t done = 0;
   while (done < req.len) {
     const vaddr_t va = req.va + done;

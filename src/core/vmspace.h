@@ -31,6 +31,7 @@ struct AccessRequest {
   std::uint8_t* out = nullptr;        // kRead
   const std::uint8_t* in = nullptr;   // kWrite
   std::uint8_t byte = 0;              // kFill
+  std::uint64_t hash = kFnvOffsetBasis;  // kSum: the FNV-1a state to continue
 };
 
 class MmuAccessor {
@@ -46,7 +47,7 @@ class MmuAccessor {
 };
 
 // FNV-1a 64-bit.
-inline constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
+inline constexpr std::uint64_t kFnvOffset = kFnvOffsetBasis;
 inline constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
 inline std::uint64_t fnv1a(std::uint64_t h, const std::uint8_t* p, std::uint64_t n) {
   for (std::uint64_t i = 0; i < n; i++) h = (h ^ p[i]) * kFnvPrime;

@@ -374,14 +374,14 @@ StatusOr<AccessOutcome> Guest::fill(std::uint64_t cr3, std::uint64_t va, std::ui
 }
 
 StatusOr<AccessOutcome> Guest::sum(std::uint64_t cr3, std::uint64_t va, std::uint64_t len,
-                                   const FaultHandler& h) {
+                                   const FaultHandler& h, std::uint64_t from) {
   AccessOutcome res;
-  res.hash = kFnvBasis;
+  res.hash = from;
   if (len == 0) return res;
   kvm_regs r = routine_regs(guest_code::r3_fnv1a());
   r.rsi = va;
   r.rcx = len;
-  r.rax = kFnvBasis;
+  r.rax = from;
   r.r8 = kFnvPrime;
   PageFault pf;
   auto done = drive(cr3, r, h, res, &pf);

@@ -120,8 +120,9 @@ class Guest {
                                 std::span<const std::uint8_t> data, const FaultHandler& handler);
   StatusOr<AccessOutcome> fill(std::uint64_t cr3, std::uint64_t va, std::uint64_t len,
                                std::uint8_t byte, const FaultHandler& handler);
+  // from: the FNV-1a state to continue (the offset basis: a fresh hash).
   StatusOr<AccessOutcome> sum(std::uint64_t cr3, std::uint64_t va, std::uint64_t len,
-                              const FaultHandler& handler);
+                              const FaultHandler& handler, std::uint64_t from = 0xcbf29ce484222325ull);
   // One byte read (or written) per `stride` bytes, `count` times.
   StatusOr<AccessOutcome> touch(std::uint64_t cr3, std::uint64_t va, std::uint64_t count,
                                 std::uint64_t stride, bool write, const FaultHandler& handler);

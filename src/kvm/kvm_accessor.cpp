@@ -67,7 +67,7 @@ AccessResult KvmAccessor::access(VmSpace& vm, const AccessRequest& req) {
   };
 
   AccessResult r;
-  std::uint64_t hash = kFnvOffset;
+  std::uint64_t hash = req.hash;
   if (len > 0) {
     ctx.c.accesses++;
     const std::uint64_t cr3 = vm.pmap->root();
@@ -78,7 +78,7 @@ AccessResult KvmAccessor::access(VmSpace& vm, const AccessRequest& req) {
         o = g.write(cr3, req.va, std::span<const std::uint8_t>(req.in, len), handler);
         break;
       case AccessOp::kFill: o = g.fill(cr3, req.va, len, req.byte, handler); break;
-      case AccessOp::kSum: o = g.sum(cr3, req.va, len, handler); break;
+      case AccessOp::kSum: o = g.sum(cr3, req.va, len, handler, req.hash); break;
     }
     if (!o.ok()) {
       ctx.note(absl::InternalError(fmt::format(

@@ -116,11 +116,21 @@ StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) 
   auto uvm = std::make_unique<Uvm>();
   uvm->config = config;
   uvm->anon_layer = make_anon_layer(*uvm);
-  auto pm = PhysMem::Create(npages);
+  // Memory a kvm guest can share (a memfd) unless the soft MMU is asked for;
+  // the soft MMU runs on anonymous memory with huge pages (core/physmem.h).
+  const auto storage = config.backend == Backend::kSoft ? PhysMem::Storage::kAnonymous : PhysMem::Storage::kShared;
+  auto pm = PhysMem::Create(npages, storage);
   if (!pm.ok()) return pm.status();
   uvm->pm = std::move(*pm);
   // The backend (soft, or kvm over the memory just made; see core/backend.h).
   if (Status s = install_backend(*uvm); !s.ok()) return s;
+  if (uvm->backend == Backend::kSoft && storage == PhysMem::Storage::kShared) {
+    // backend=auto fell back to the soft MMU: nothing was stored yet, so
+    // the memory is swapped for the soft MMU's kind.
+    auto anon = PhysMem::Create(npages, PhysMem::Storage::kAnonymous);
+    if (!anon.ok()) return anon.status();
+    uvm->pm = std::move(*anon);
+  }
   if (config.swap_bytes > 0) {
     auto swap = SwapDevice::Create(config.swap_bytes >> kPageShift, config.swap_path, uvm->io);
     if (!swap.ok()) return swap.status();

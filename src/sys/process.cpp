@@ -155,7 +155,7 @@ StatusOr<AccessResult> Process::access(const AccessRequest& req) {
     return errno_status(EINVAL, fmt::format("access {:#x}+{:#x} overflows", req.va, req.len));
   if (req.len == 0) {
     AccessResult r;
-    r.hash = kFnvOffset;
+    r.hash = req.hash;
     return r;
   }
   AccessResult r = machine_.uvm().accessor->access(*vm_, req);
@@ -186,8 +186,10 @@ StatusOr<AccessResult> Process::fill(vaddr_t addr, vsize_t len, std::uint8_t byt
   return access(req);
 }
 
-StatusOr<AccessResult> Process::sum(vaddr_t addr, vsize_t len) {
-  return access({AccessOp::kSum, addr, len});
+StatusOr<AccessResult> Process::sum(vaddr_t addr, vsize_t len, std::uint64_t from) {
+  AccessRequest req{AccessOp::kSum, addr, len};
+  req.hash = from;
+  return access(req);
 }
 
 StatusOr<Process*> Process::fork(std::string child_name) {
