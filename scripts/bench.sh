@@ -69,5 +69,12 @@ if cmake --build "$build" --target uvmsim_cli -j "$(nproc)" >/dev/null 2>&1; the
   cli=$(find "$build" -maxdepth 2 -type f -name uvmsim -perm -u+x | head -1)
   if [ -n "$cli" ]; then bash scripts/full_swap_bench.sh "$cli" | tee "$build/full_swap.md"; fi
 fi
+# A whole multi-GiB workload against a host process (bench/bigmem_bench.cpp):
+# 1, 2 and 4 GiB (64-256 MiB in quick mode), interleaved rounds.
+rm -f "$build/bigmem.json"
+if cmake --build "$build" --target bigmem_bench -j "$(nproc)" >/dev/null 2>&1; then
+  if [ "${1:-}" = "--quick" ]; then big=(--mib 64,128,256 --reps 1); else big=(--sizes 1,2,4 --reps "${BIGMEM_REPS:-3}"); fi
+  "$build/bench/bigmem_bench" "${big[@]}" --json "$build/bigmem.json"
+fi
 "$PY" scripts/plot_results.py "$json" docs/results.md docs/img
 echo "wrote docs/results.md and docs/img/"

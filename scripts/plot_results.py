@@ -12,6 +12,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bigmem_section import bigmem_section  # noqa: E402
+
 
 def med(x):
     return x["median"]
@@ -368,6 +371,7 @@ def main():
         w("docs/kvm.md for the last recorded runs).")
     w("")
     full_swap_section(w, os.path.join(os.path.dirname(os.path.abspath(src)), "full_swap.md"))
+    bigmem_section(w, os.path.join(os.path.dirname(os.path.abspath(src)), "bigmem.json"), img, rel)
     with open(out_md, "w") as f:
         f.write("\n".join(L))
 
