@@ -9,6 +9,7 @@
 #include "core/fault_ctx.h"
 #include "core/kassert.h"
 #include "core/loan.h"
+#include "core/process_counters.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/promote.h"
@@ -30,7 +31,7 @@ std::optional<Fault> AmapLayer::fault_upper(FaultCtx& f) {
   FaultCase c = FaultCase::kAnon;
   if (!uvm_.pm->anon_page(anon)) {
     if (int err = uvm_anon_pagein(uvm_, anon); err != 0) return uvm_fault_failed(f, uvm_fault_errno(err));
-    uvm_.cnt.fltanget++;
+    count_fault_event(uvm_, &UvmExp::fltanget, &ProcessStats::fltanget);
     c = FaultCase::kAnonPagein;
   }
   Page* pg = uvm_.pm->anon_page(anon);
@@ -42,7 +43,7 @@ std::optional<Fault> AmapLayer::fault_upper(FaultCtx& f) {
     if (!nanon) return uvm_fault_failed(f, FaultResult::kNoMem);
     amap_add(aref, f.va - f.entry->start, nanon, true);
     anon->an_ref--;  // the amap's reference moved to nanon; others remain
-    uvm_.cnt.flt_acow++;
+    count_fault_event(uvm_, &UvmExp::flt_acow, &ProcessStats::flt_acow);
     return uvm_fault_enter(f, uvm_.pm->anon_page(nanon), f.enter_prot, FaultCase::kAnonCow);
   }
   if (f.cow_now && pg->loan_count > 0) {
@@ -53,7 +54,7 @@ std::optional<Fault> AmapLayer::fault_upper(FaultCtx& f) {
   Prot prot = f.enter_prot;
   if (anon->an_ref > 1 || pg->loan_count > 0) prot &= ~kProtWrite;
   if (f.write) pg->flags &= ~PG_CLEAN;
-  uvm_.cnt.flt_anon++;
+  count_fault_event(uvm_, &UvmExp::flt_anon, &ProcessStats::flt_anon);
   return uvm_fault_enter(f, pg, prot, c);
 }
 
@@ -64,8 +65,8 @@ Fault AmapLayer::fault_promote(FaultCtx& f, Page* uobjpage) {
   UVM_KASSERT_MSG(aref->ar_amap, "2B needs the amap that uvm_fault_check made");
   Anon* nanon = uvm_promote(uvm_, uobjpage);
   if (!nanon) return uvm_fault_failed(f, FaultResult::kNoMem);
-  if (uobjpage) uvm_.cnt.flt_prcopy++;
-  else uvm_.cnt.flt_przero++;
+  if (uobjpage) count_fault_event(uvm_, &UvmExp::flt_prcopy, &ProcessStats::flt_prcopy);
+  else count_fault_event(uvm_, &UvmExp::flt_przero, &ProcessStats::flt_przero);
   // Promoting into a shared amap (minherit share of a private mapping): the
   // other sharers may map the object's page at this slot too, and from now
   // on they must see the new anon. Remove the object page from every pmap

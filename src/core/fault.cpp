@@ -26,8 +26,8 @@ namespace uvmsim {
 
 Fault uvm_fault_failed(FaultCtx& f, FaultResult r) {
   switch (r) {
-    case FaultResult::kSegv: f.uvm.cnt.flt_segv++; break;
-    case FaultResult::kBus: f.uvm.cnt.flt_bus++; break;
+    case FaultResult::kSegv: count_fault_event(f.uvm, &UvmExp::flt_segv, &ProcessStats::flt_segv); break;
+    case FaultResult::kBus: count_fault_event(f.uvm, &UvmExp::flt_bus, &ProcessStats::flt_bus); break;
     case FaultResult::kNoMem: f.uvm.cnt.flt_noram++; break;
     case FaultResult::kOk: break;
   }
@@ -115,7 +115,7 @@ Fault uvm_fault_lower(FaultCtx& f) {
     Prot prot = f.enter_prot;
     if (e->cow() || uobjpage->loan_count > 0) prot &= ~kProtWrite;
     if (f.write) uobjpage->flags &= ~PG_CLEAN;
-    uvm.cnt.flt_obj++;
+    count_fault_event(uvm, &UvmExp::flt_obj, &ProcessStats::flt_obj);
     return uvm_fault_enter(f, uobjpage, prot, c);
   }
   // 2B: the anonymous layer takes a copy of the object's page, or zeros.
@@ -165,12 +165,7 @@ namespace {
 // a trace sees it begin and end.
 Fault fault_entry(VmMap& map, vaddr_t va, Access access, bool wire) {
   Uvm& uvm = map.uvm();
-  const FaultChargeSnapshot charged = FaultChargeSnapshot::of(uvm.cnt);
-  struct Charge {
-    VmMap& map;
-    const FaultChargeSnapshot& before;
-    ~Charge() { charge_fault(map.counters, before, map.uvm().cnt); }
-  } charge{map, charged};
+  const FaultCharge charge(uvm, map.counters);
   if (!uvm.trace) return fault_internal(map, va, access, wire);
   // "fault-begin" lets a trace writer with a modelled clock start the
   // fault before the page-ins and I/O that happen inside it.

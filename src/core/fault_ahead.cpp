@@ -1,6 +1,8 @@
 // uvm_fault_ahead: see fault_ahead.h.
 #include "core/fault_ahead.h"
 
+#include <new>
+
 #include "core/anon_layer.h"
 #include "core/anon.h"
 #include "core/page.h"
@@ -49,13 +51,33 @@ int uvm_fault_ahead(VmMap& map, MapEntry* e, vaddr_t va, Prot enter_prot) {
     lo = va;
   }
 
+  // Only neighbours with no mapping yet are candidates. A scan finds most of
+  // its window mapped already (behind it by earlier faults, ahead of it
+  // read-only by earlier fault-aheads), so the window is narrowed to the
+  // candidates before the anonymous layer is asked, and not asked at all
+  // when there are none.
   Pmap& pmap = map.pmap();
-  UpperPage ups[AnonLayer::kLookupMax];
-  uvm.anon_layer->lookup_range(*e, lo, hi, ups);
-  int mapped = 0;
+  bool candidate[AnonLayer::kLookupMax];
+  vaddr_t first = hi, last = lo;
   for (vaddr_t a = lo; a < hi; a += kPageSize) {
-    if (a == va || pmap.extract(a, nullptr, nullptr)) continue;
-    const UpperPage& up = ups[atop(a - lo)];
+    const bool c = a != va && !pmap.extract(a, nullptr, nullptr);
+    candidate[atop(a - lo)] = c;
+    if (!c) continue;
+    if (first == hi) first = a;
+    last = a + kPageSize;
+  }
+  if (first == hi) return 0;
+  // Storage only: lookup_range writes each entry it is given, and a default
+  // array would write all kLookupMax first (a fifth of this function's cost
+  // on a copy-on-write scan). UpperPage is an aggregate (an implicit-lifetime
+  // type), so the entries begin their lifetime in the buffer.
+  alignas(UpperPage) unsigned char storage[sizeof(UpperPage) * AnonLayer::kLookupMax];
+  auto* ups = std::launder(reinterpret_cast<UpperPage*>(storage));
+  uvm.anon_layer->lookup_range(*e, first, last, ups);
+  int mapped = 0;
+  for (vaddr_t a = first; a < last; a += kPageSize) {
+    if (!candidate[atop(a - lo)]) continue;
+    const UpperPage& up = ups[atop(a - first)];
     Page* pg = nullptr;
     Prot prot = enter_prot;
     if (up.found()) {

@@ -9,6 +9,7 @@
 #include "core/anon_layer.h"
 #include "core/kassert.h"
 #include "core/page.h"
+#include "core/process_counters.h"
 #include "core/pmap.h"
 #include "core/promote.h"
 #include "core/trace_events.h"
@@ -238,7 +239,7 @@ Page* uvm_loanbreak(Uvm& uvm, Page* uobjpage) {
   }
   if (uobjpage->loan_count == 0 && !uobjpage->uanon()) uvm.pm->free(uobjpage);
   uvm.pm->activate(pg);
-  uvm.cnt.loan_break_obj++;
+  count_fault_event(uvm, &UvmExp::loan_break_obj, &ProcessStats::loan_breaks);
   trace_loanbreak(uvm, "object");
   return pg;
 }
@@ -261,7 +262,7 @@ int uvm_loanbreak_anon(Uvm& uvm, Anon* anon) {
   if (old->loan_count == 0 && !old->uobject()) uvm.pm->free(old);
   uvm_anon_setpage(uvm, anon, pg, clean);
   uvm.pm->activate(pg);
-  uvm.cnt.loan_break_anon++;
+  count_fault_event(uvm, &UvmExp::loan_break_anon, &ProcessStats::loan_breaks);
   trace_loanbreak(uvm, "anon");
   return 0;
 }

@@ -1,44 +1,45 @@
 // Charging a process for its faults (ProcessStats, include/uvmsim/stats.h).
 //
-// The fault handler moves the machine-wide uvmexp counters; the entry point
-// (uvm_fault) snapshots the few a process is charged for before the fault
-// and adds the difference to the faulting map's counters after it. One place
-// to hook, no per-case bookkeeping inside the handler, and the per-process
-// figures sum to the machine-wide ones by construction.
+// A process is charged for the events that happen inside its own faults:
+// the faults by case, swap-ins, page copies, zero-filled pages and loan
+// breaks. fault_entry (fault.cpp) points Uvm::fault_charge at the faulting
+// map's counters for the length of the fault (FaultCharge), and each event is
+// counted where it happens by count_fault_event: uvmexp always, the faulting
+// process too while a fault runs. The same event outside a fault (a wired
+// copy at fork, a loan break by a loan) is the machine's only. So the
+// per-process figures sum to the machine-wide ones for the events of faults,
+// and a fault costs one pointer test per event instead of a copy of the
+// counters before and after it.
 #pragma once
 
 #include <cstdint>
 
+#include "core/uvm.h"
 #include "uvmsim/stats.h"
 
 namespace uvmsim {
 
-struct FaultChargeSnapshot {
-  std::uint64_t flt_anon, flt_acow, flt_obj, flt_prcopy, flt_przero, fltanget, flt_segv, flt_bus,
-      pagecopies, zeropages, loan_breaks;
-
-  static FaultChargeSnapshot of(const UvmExp& c) {
-    return {c.flt_anon,   c.flt_acow,   c.flt_obj,    c.flt_prcopy, c.flt_przero,
-            c.fltanget,   c.flt_segv,   c.flt_bus,    c.pagecopies, c.zeropages,
-            c.loan_break_anon + c.loan_break_obj};
-  }
-};
-
-// Add what happened between `before` and now to `p` (one fault).
-inline void charge_fault(ProcessStats& p, const FaultChargeSnapshot& before, const UvmExp& now) {
-  const FaultChargeSnapshot a = FaultChargeSnapshot::of(now);
-  p.faults++;
-  p.flt_anon += a.flt_anon - before.flt_anon;
-  p.flt_acow += a.flt_acow - before.flt_acow;
-  p.flt_obj += a.flt_obj - before.flt_obj;
-  p.flt_prcopy += a.flt_prcopy - before.flt_prcopy;
-  p.flt_przero += a.flt_przero - before.flt_przero;
-  p.fltanget += a.fltanget - before.fltanget;
-  p.flt_segv += a.flt_segv - before.flt_segv;
-  p.flt_bus += a.flt_bus - before.flt_bus;
-  p.pagecopies += a.pagecopies - before.pagecopies;
-  p.zeropages += a.zeropages - before.zeropages;
-  p.loan_breaks += a.loan_breaks - before.loan_breaks;
+inline void count_fault_event(Uvm& uvm, std::uint64_t UvmExp::*machine, std::uint64_t ProcessStats::*process) {
+  uvm.cnt.*machine += 1;
+  if (uvm.fault_charge) uvm.fault_charge->*process += 1;
 }
+
+// For the length of one fault: events are charged to `p` as well. Faults do
+// not nest today (the page daemon and pagers never fault); the previous
+// target is restored anyway so that one that does stays correct.
+class FaultCharge {
+ public:
+  FaultCharge(Uvm& uvm, ProcessStats& p) : uvm_(uvm), saved_(uvm.fault_charge) {
+    p.faults++;
+    uvm.fault_charge = &p;
+  }
+  ~FaultCharge() { uvm_.fault_charge = saved_; }
+  FaultCharge(const FaultCharge&) = delete;
+  FaultCharge& operator=(const FaultCharge&) = delete;
+
+ private:
+  Uvm& uvm_;
+  ProcessStats* saved_;
+};
 
 }  // namespace uvmsim

@@ -4,6 +4,7 @@
 
 #include "core/anon.h"
 #include "core/kassert.h"
+#include "core/process_counters.h"
 #include "core/uvm.h"
 
 namespace uvmsim {
@@ -16,7 +17,7 @@ Page* uvm_pagecopy(Uvm& uvm, Page* src) {
   if (!pg) return nullptr;
   if (src) {
     std::memcpy(uvm.pm->data(pg), uvm.pm->data(src), kPageSize);
-    uvm.cnt.pagecopies++;
+    count_fault_event(uvm, &UvmExp::pagecopies, &ProcessStats::pagecopies);
   }
   pg->flags = static_cast<std::uint16_t>(pg->flags & ~(PG_BUSY | PG_FAKE | PG_CLEAN));
   return pg;

@@ -1,5 +1,6 @@
 #include "core/uvm.h"
 #include "core/kassert.h"
+#include "core/process_counters.h"
 #include "core/uvm_page.h"
 
 #include "core/pagedaemon.h"
@@ -17,7 +18,7 @@ Page* Uvm::pagealloc(bool zero) {
     pagedaemon->run(PageDaemon::Pass::kFull);
     pg = pm->alloc(zero);
   }
-  if (pg && zero) cnt.zeropages++;
+  if (pg && zero) count_fault_event(*this, &UvmExp::zeropages, &ProcessStats::zeropages);
   return pg;
 }
 

@@ -50,6 +50,9 @@ struct Uvm {
   // The swap device (src/core/swap.h); null when swap_bytes is 0.
   std::unique_ptr<SwapDevice> swap;
   UvmExp cnt;  // event counters (gauges are filled in by Machine::stats)
+  // While a fault runs: the faulting process's counters, charged for the
+  // events of the fault as they happen (core/process_counters.h).
+  ProcessStats* fault_charge = nullptr;
   // The anonymous-memory layer (core/anon_layer.h): amaps and anons.
   // Declared before the processes so that it outlives their maps.
   std::unique_ptr<AnonLayer> anon_layer;
