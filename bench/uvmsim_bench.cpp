@@ -291,7 +291,7 @@ double sim_resident_pass(Process* p, std::uint64_t pages) {
   return ns_between(t0, t1) / pages;
 }
 
-// Pre-fault the machine's memfd so that frames are host-resident: what a
+// Pre-fault the machine's memory so that frames are host-resident: what a
 // simulator that has been running for a while sees.
 void populate_physmem(Machine& m) {
   PhysMem& pm = *m.uvm().pm;
@@ -320,7 +320,7 @@ DzResult sim_dz(Machine& m, std::uint64_t pages, int reps, bool measure_cold) {
   DzResult out;
   Process* p = must(m.spawn("dz"), "spawn");
   Counters c;
-  double first = sim_dz_pass(m, p, pages, &c);  // warm-up (cold memfd if fresh)
+  double first = sim_dz_pass(m, p, pages, &c);  // warm-up (cold memory if fresh)
   if (measure_cold) out.cold = first;
   if (measure_cold) populate_physmem(m);
   for (int r = 0; r < reps; r++) out.warm.push_back(sim_dz_pass(m, p, pages, &out.counters));
@@ -664,7 +664,7 @@ int main(int argc, char** argv) {
   const std::string thp = read_first_line("/sys/kernel/mm/transparent_hugepage/enabled");
 
   // One machine for dz, cow and fork: 1.25 GiB of simulated memory (the
-  // memfd is populated after the first, cold, demand-zero pass).
+  // memory is populated after the first, cold, demand-zero pass).
   auto machine = must(Machine::Create({.mem_bytes = 1280ull << 20, .swap_bytes = 0,
                                        .backend = Backend::kSoft}),
                       "Machine::Create(soft)");
@@ -677,10 +677,10 @@ int main(int argc, char** argv) {
   auto h4k = column(run_host({"dz", std::to_string(dz_pages), std::to_string(reps), "4k"}), 0);
   auto hthp = column(run_host({"dz", std::to_string(dz_pages), std::to_string(reps), "thp"}), 0);
   std::printf("\n[demand-zero fault, %" PRIu64 " pages, ns per page]\n", dz_pages);
-  std::printf("  uvmsim soft (warm memfd) %9.1f   faults/touch %.2f  przero/touch %.2f\n",
+  std::printf("  uvmsim soft (warm memory) %9.1f   faults/touch %.2f  przero/touch %.2f\n",
               median(dz.warm), double(dz.counters.d(&UvmExp::faults)) / dz_pages,
               double(dz.counters.d(&UvmExp::flt_przero)) / dz_pages);
-  std::printf("  uvmsim soft (cold memfd) %9.1f\n", dz.cold);
+  std::printf("  uvmsim soft (cold memory) %9.1f\n", dz.cold);
   std::printf("  uvmsim access, no fault  %9.1f\n", median(dz.nofault));
   std::printf("  host 4 KiB pages         %9.1f   uvmsim/host %.2f\n", median(h4k),
               median(dz.warm) / median(h4k));

@@ -159,7 +159,7 @@ def main():
     w("(the N = 0 row), not the simulator's heap. Host regions use 4 KiB pages")
     w("(`MADV_NOHUGEPAGE`) to compare like with like; THP rows (`MADV_HUGEPAGE`)")
     w("are given for reference only. The simulated machine has "
-      f"{c['sim_mem_bytes'] / 2**30:.2f} GiB of memory (a memfd), pre-faulted")
+      f"{c['sim_mem_bytes'] / 2**30:.2f} GiB of memory (anonymous memory with huge pages), pre-faulted")
     w("on the host after the first (cold) demand-zero pass.")
     w("")
 
@@ -210,8 +210,8 @@ def main():
     def row(label, x):
         w(f"| {label} | {x['median']:.0f} | {x['min']:.0f} | {x['max']:.0f} |")
 
-    row("uvmsim soft, memfd pre-faulted", dz["uvmsim_warm"])
-    w(f"| uvmsim soft, first pass (memfd frames not yet faulted on the host) | {dz['uvmsim_cold_ns']:.0f} | | |")
+    row("uvmsim soft, memory pre-faulted", dz["uvmsim_warm"])
+    w(f"| uvmsim soft, first pass (frames not yet faulted on the host) | {dz['uvmsim_cold_ns']:.0f} | | |")
     row("uvmsim soft, same touch of resident pages (no fault: API + soft MMU)", dz["uvmsim_nofault"])
     row("host, 4 KiB pages", dz["host_4k"])
     row("host, THP (one 2 MiB fault per 512 pages; per 4 KiB page)", dz["host_thp"])
