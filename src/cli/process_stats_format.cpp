@@ -27,12 +27,20 @@ std::string process_stats_json(const Machine& m) {
 }
 
 std::string stats_json_document(const Machine* m, const RunEnd& end) {
-  const std::string head = "{" + run_end_json_fields(end);
+  std::string head = "{";  // (not "{" + ...: GCC 12 warns falsely about insert at 0)
+  head += run_end_json_fields(end);
   if (!m) return head + "}";
-  std::string machine = m->stats().to_json();
-  machine.pop_back();  // the closing brace: the processes go inside
-  machine.erase(0, 1);  // the opening one: after how the run ended
-  return head + ", " + machine + ", \"processes\": " + process_stats_json(*m) + "}";
+  // The machine's counters without their braces: the processes go inside,
+  // after how the run ended.
+  const std::string machine = m->stats().to_json();
+  const std::string_view fields = std::string_view(machine).substr(1, machine.size() - 2);
+  std::string out = head;
+  out += ", ";
+  out += fields;
+  out += ", \"processes\": ";
+  out += process_stats_json(*m);
+  out += "}";
+  return out;
 }
 
 }  // namespace uvmsim::cli

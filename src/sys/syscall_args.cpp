@@ -32,7 +32,7 @@ Status check_mmap_prot(vsize_t len, Prot prot, Prot max_prot) {
 
 Status check_mmap_range(vaddr_t addr, vsize_t len, bool fixed, vaddr_t* start, vsize_t* rlen) {
   if (!fixed) addr = trunc_page(addr);
-  vaddr_t end;
+  vaddr_t end = 0;
   if (Status s = check_range(addr, len, &end, "mmap"); !s.ok()) {
     if (fixed || round_page(len) < len) return s;
     addr = kUserMin;  // a hint outside user space is just a bad hint
