@@ -340,6 +340,13 @@ class Lockstep {
   // machines must be back to empty (no anon, amap, swap or loan left).
   void finish();
 
+  // Machines of different anonymous-memory models must read the same bytes
+  // too, also where the model does not know them (madvise free). Holds
+  // without paging: the amap model's madvise free skips anons in swap, so
+  // under memory pressure what it frees depends on which pages the page
+  // daemon chose, and the two models choose differently.
+  bool same_bytes_across_models = false;
+
   const Model& model() const { return model_; }
   Machine& machine(std::size_t i) { return *ms_[i].m; }
   std::size_t size() const { return ms_.size(); }
