@@ -82,7 +82,10 @@ std::optional<Fault> ShadowLayer::fault_upper(FaultCtx& f) {
 // 2B's target: the copy (or zeros) goes into the first object.
 Fault ShadowLayer::fault_promote(FaultCtx& f, Page* uobjpage) {
   MapEntry* e = f.entry;
-  if (!e->sref.obj) e->sref = Sref{ShadowObject::allocate(uvm_, e->npages()), 0};
+  if (!e->sref.obj) {
+    if (e->npages() > ShadowObject::kMaxPages) return uvm_fault_failed(f, FaultResult::kNoMem);
+    e->sref = Sref{ShadowObject::allocate(uvm_, e->npages()), 0};
+  }
   ShadowObject* first = e->sref.obj;
   Page* pg = uvm_pagecopy(uvm_, uobjpage);
   if (!pg) return uvm_fault_failed(f, FaultResult::kNoMem);

@@ -51,6 +51,7 @@ absl::btree_map<std::uint64_t, Source> chain_pages(const MapEntry& e) {
 // The child's entry ne gets a new object holding copies of the pages in
 // `pages` (paged in from swap as needed). errno result.
 int copy_now(Uvm& uvm, MapEntry* ne, const absl::btree_map<std::uint64_t, Source>& pages) {
+  if (ne->npages() > ShadowObject::kMaxPages) return ENOMEM;
   ShadowObject* nobj = ShadowObject::allocate(uvm, ne->npages());
   ne->sref = Sref{nobj, 0};
   for (const auto& [rel, src] : pages) {
@@ -76,6 +77,7 @@ int ShadowLayer::fork_share(VmMap&, VmMap& child, MapEntry* e) {
     shadow_object_shadow(uvm_, *e);
     e->etype &= ~UVM_ET_NEEDSCOPY;
   } else if (!e->sref.obj && (e->needs_copy() || !e->object)) {
+    if (e->npages() > ShadowObject::kMaxPages) return ENOMEM;
     e->sref = Sref{ShadowObject::allocate(uvm_, e->npages()), 0};
     e->etype &= ~UVM_ET_NEEDSCOPY;
   }

@@ -45,25 +45,14 @@ UpperPage ShadowLayer::lookup(const MapEntry& e, vaddr_t va) const {
   return upper_page(e, shadow_chain_lookup(e.sref.obj, index_of(e, va)));
 }
 
-// Fault-ahead looks at the first object only (FreeBSD's vm_fault_prefault
-// maps resident pages of the first object): an index it lacks but that an
-// object below may hold is reported found and not resident, so that the
-// window neither maps it nor looks at the file below.
+// Fault-ahead: each page of the window down the chain, as FreeBSD's
+// vm_fault_prefault walks backing objects; a page found below the first
+// object is mapped read-only (UpperPage::shared), one only in swap is not
+// mapped. The window is at most kLookupMax pages.
 void ShadowLayer::lookup_range(const MapEntry& e, vaddr_t lo, vaddr_t hi, UpperPage* out) const {
   const int n = static_cast<int>(atop(hi - lo));
   UVM_KASSERT(lo <= hi && n <= kLookupMax);
-  ShadowObject* first = e.sref.obj;
-  for (int i = 0; i < n; i++) {
-    out[i] = UpperPage{};
-    if (!first) continue;
-    const std::uint64_t idx = index_of(e, lo + ptoa(static_cast<std::uint64_t>(i)));
-    if (first->marked(idx)) continue;
-    Page* pg = first->page_at(idx);
-    if (!pg && !first->swslot(idx) && !first->backing_object) continue;
-    ChainHit h{first, idx, pg, 0};
-    out[i] = upper_page(e, h);
-    if (!pg) out[i].shared = true;
-  }
+  for (int i = 0; i < n; i++) out[i] = lookup(e, lo + ptoa(static_cast<std::uint64_t>(i)));
 }
 
 // Needs-copy: an entry without an object gets a new one (zero-fill on
@@ -82,6 +71,7 @@ bool ShadowLayer::copy(VmMap& map, MapEntry* e, vaddr_t start, vaddr_t end, bool
       }
       if (end >= start && end < e->end) map.clip_end(e, end);
     }
+    if (e->npages() > ShadowObject::kMaxPages) return false;
     e->sref = Sref{ShadowObject::allocate(uvm_, e->npages()), 0};
     e->etype &= ~UVM_ET_NEEDSCOPY;
     return true;
@@ -104,6 +94,7 @@ bool ShadowLayer::extendable(const MapEntry& e) const {
 }
 
 bool ShadowLayer::extend(MapEntry& e, vsize_t addsize, bool forwards) {
+  if (e.sref.obj->size + atop(addsize) > ShadowObject::kMaxPages) return false;
   return shadow_object_coalesce(e, atop(addsize), forwards);
 }
 

@@ -43,6 +43,11 @@ enum : std::uint8_t {
 
 class ShadowObject final : public UvmObject {
  public:
+  // A page's offset in its object is kept in pages in 32 bits (core/page.h),
+  // and objects index pages as aobjs do: at most this many pages (8 TiB). A
+  // larger entry gets no object at once (ENOMEM, as UVM refuses an amap of
+  // more than 2^24 slots); its faults take 16-page chunks.
+  static constexpr std::uint64_t kMaxPages = 0x7fffffff;
   // A new object of npages pages with one reference (the caller's).
   static ShadowObject* allocate(Uvm& uvm, std::uint64_t npages);
 
