@@ -99,7 +99,6 @@ namespace uvmsim {
   X(object_shadow_skips, "shadow model: needs-copy cleared without a shadow (one reference)") \
   X(object_collapses, "shadow model: backing objects collapsed into their shadow") \
   X(object_bypasses, "shadow model: backing objects bypassed (fully shadowed)")   \
-  X(object_splits, "shadow model: objects split at fork (vm_object_split)")     \
   X(object_coalesces, "shadow model: objects grown for a neighbouring mapping")   \
   X(cow_faults, "shadow model: pages copied up the chain by a write (vm_fault_cow)") \
   X(cow_optim, "shadow model: pages renamed up the chain instead of copied")     \

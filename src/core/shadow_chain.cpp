@@ -41,6 +41,7 @@ void shadow_object_shadow(Uvm& uvm, MapEntry& e) {
     uvm.cnt.object_shadow_skips++;
     return;
   }
+  src->entry_leaving();
   ShadowObject* n = ShadowObject::allocate(uvm, e.npages());
   // The entry's reference to src becomes n's backing reference.
   n->backing_object = src;
@@ -166,37 +167,6 @@ void ShadowObject::detach() {
     shadow_object_free(obj);
     obj = b;
   }
-}
-
-// ---------------------------------------------------------------- split
-
-// vm_object_split: the entry's part of a one-mapping object moves to a new
-// object (pages, swap blocks, free marks), which shadows what the old one
-// shadowed; the entry's reference moves to it. Done at fork, so that the
-// child shares this range only, not the ranges other entries write in place.
-void shadow_object_split(Uvm& uvm, MapEntry& e) {
-  ShadowObject* o = e.sref.obj;
-  const std::uint64_t off = e.sref.off, n = e.npages();
-  ShadowObject* nobj = ShadowObject::allocate(uvm, n);
-  for (std::uint64_t j : occupied(o)) {
-    if (j < off || j - off >= n) continue;
-    if (o->marked(j)) {
-      nobj->take_mark(j - off);
-      o->clear_mark(j);
-    } else {
-      nobj->take_index(o, j, j - off);
-    }
-  }
-  if (ShadowObject* b = o->backing_object) {
-    nobj->backing_object = b;
-    nobj->backing_object_offset = o->backing_object_offset + off;
-    b->uo_refs++;
-    b->shadow_count++;
-    b->shadows.insert(nobj);
-  }
-  e.sref = Sref{nobj, 0};
-  uvm.cnt.object_splits++;
-  o->detach();
 }
 
 // ---------------------------------------------------------------- coalesce

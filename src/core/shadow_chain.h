@@ -1,6 +1,6 @@
 // Chain operations of the shadow model (FreeBSD vm_object.c, seed 003):
 // lookup down a chain, vm_object_shadow, vm_object_collapse (collapse and
-// bypass), vm_object_deallocate, vm_object_split and vm_object_coalesce.
+// bypass), vm_object_deallocate and vm_object_coalesce.
 #pragma once
 
 #include <cstdint>
@@ -40,10 +40,6 @@ void shadow_object_shadow(Uvm& uvm, MapEntry& e);
 // the backing object in obj's window is shadowed by obj, link obj past it (a
 // bypass). Busy pages stop it.
 void shadow_object_collapse(ShadowObject* obj);
-
-// vm_object_split: e's first object (OBJ_ONEMAPPING, referenced by other
-// entries for other ranges) gives e's range to a new object of its own.
-void shadow_object_split(Uvm& uvm, MapEntry& e);
 
 // vm_object_coalesce for an anonymous mapping extended next to e: e's
 // object (one reference) grows by npages at its end (forwards) or start.

@@ -4,7 +4,7 @@
 // them (the generic checker compares the totals with uo_refs, from
 // Checker::object_refs); shadow_count and the shadow lists agree with the
 // backing links; chains have no cycles; an object that backs shadows is
-// used by needs-copy entries only and is not one-mapping; pages, swap
+// not one-mapping; pages, swap
 // blocks and free marks lie inside the object and never share an index
 // with each other's kinds; a mapped page is the one the chain shows, and
 // writable only in the first object of an entry that owns it.
@@ -37,8 +37,6 @@ void ShadowLayer::check_entry(Checker& c, const std::string& who, const MapEntry
   }
   c.object_refs[o]++;
   check_entry_refs_[o]++;
-  if (!e.needs_copy()) check_all_needcopy_[o] = false;
-  else check_all_needcopy_.try_emplace(o, true);
   if (e.sref.off + e.npages() > o->size)
     c.fail("{}: entry {:#x} window [{}, {}) beyond object {} size {}", who, e.start, e.sref.off,
            e.sref.off + e.npages(), o->id, o->size);
@@ -83,9 +81,6 @@ void ShadowLayer::check(Checker& c) {
         c.fail("object {}: a listed shadow does not point back", o->id);
     if (o->shadow_count > 0) {
       if (o->flags & OBJ_ONEMAPPING) c.fail("object {}: backs {} shadows but is one-mapping", o->id, o->shadow_count);
-      auto it = check_all_needcopy_.find(o);
-      if (it != check_all_needcopy_.end() && !it->second)
-        c.fail("object {}: backs shadows but an entry writes it in place (not needs-copy)", o->id);
     }
     // No cycles: a chain is never longer than the number of objects.
     std::uint64_t steps = 0;
@@ -107,7 +102,6 @@ void ShadowLayer::check(Checker& c) {
   }
   (void)nobjects;
   check_entry_refs_.clear();
-  check_all_needcopy_.clear();
 }
 
 }  // namespace uvmsim

@@ -83,7 +83,7 @@ int ShadowLayer::fork_share(VmMap&, VmMap& child, MapEntry* e) {
   }
   if (ShadowObject* o = e->sref.obj) {
     o->uo_refs++;
-    o->flags &= ~OBJ_ONEMAPPING;
+    o->flags = static_cast<std::uint8_t>((o->flags & ~OBJ_ONEMAPPING) | OBJ_SHARED);
   }
   auto n = uvm_mapent_clone(e);
   if (n->object) n->object->reference();
@@ -111,10 +111,9 @@ int ShadowLayer::fork_copy(VmMap& parent, VmMap& child, MapEntry* e) {
   }
   ShadowObject* o = e->sref.obj;
   // Wired memory takes no copy-on-write faults (vm_fault_copy_entry), and
-  // memory that several entries write in place cannot be shared
-  // copy-on-write with one of them: the child gets copies now.
-  const bool shared_in_place =
-      o && !e->needs_copy() && o->entry_refs() > 1 && !(o->flags & OBJ_ONEMAPPING);
+  // memory that several entries write in place (inherit share) cannot be
+  // shared copy-on-write with one of them: the child gets copies now.
+  const bool shared_in_place = o && (o->flags & OBJ_SHARED);
   if (o && (e->wired_count > 0 || shared_in_place)) {
     auto n = uvm_mapent_clone(e);
     n->sref = Sref{};
@@ -125,12 +124,14 @@ int ShadowLayer::fork_copy(VmMap& parent, VmMap& child, MapEntry* e) {
     return copy_now(uvm_, ne, chain_pages(*e));
   }
   if (o) {
-    // vm_map_copy_entry: collapse the chain first; a one-mapping object that
-    // other entries (clipped from this one) also use gives this entry's
-    // range its own object, so that the child shares only that.
+    // vm_map_copy_entry: collapse the chain first, then share the object.
+    // FreeBSD also splits a one-mapping object that clipped siblings use
+    // (vm_object_split), so that the child shares this range only. uvmsim
+    // does not: the siblings' ranges are disjoint (one-mapping), so their
+    // writes in place never reach the child's window, and keeping the
+    // object keeps the references UVM's amap would have (madvise free
+    // decides on them: docs/design.md).
     shadow_object_collapse(o);
-    if (!e->needs_copy() && (o->flags & OBJ_ONEMAPPING) && o->uo_refs > 1) shadow_object_split(uvm_, *e);
-    o = e->sref.obj;
     o->uo_refs++;
     o->flags &= ~OBJ_ONEMAPPING;
   }

@@ -113,6 +113,7 @@ void ShadowLayer::release(MapEntry& e) {
     obj->page_remove(lo, hi);
     if (hi >= obj->size && lo < obj->size) obj->size = lo;
   }
+  obj->entry_leaving();
   obj->detach();
 }
 

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "core/anon_layer.h"
@@ -57,7 +59,6 @@ class ShadowLayer final : public AnonLayer {
   Uvm& uvm_;
   // Between check_entry and check: entries whose first object each is.
   absl::flat_hash_map<const ShadowObject*, int> check_entry_refs_;
-  absl::flat_hash_map<const ShadowObject*, bool> check_all_needcopy_;
 };
 
 }  // namespace uvmsim

@@ -39,6 +39,9 @@ enum : std::uint8_t {
   OBJ_ONEMAPPING = 0x1,  // each page is mapped by at most one map entry
   OBJ_DEAD = 0x2,        // being torn down
   OBJ_COLLAPSING = 0x4,  // a collapse is moving its pages
+  // uvmsim: several entries write it in place (inherit share), as UVM's
+  // AMAP_SHARED; cleared when one entry is left.
+  OBJ_SHARED = 0x8,
 };
 
 class ShadowObject final : public UvmObject {
@@ -114,6 +117,10 @@ class ShadowObject final : public UvmObject {
 
   // Entries whose first object this is: ref_count without the shadows.
   int entry_refs() const { return uo_refs - shadow_count; }
+  // An entry is about to stop using this object as its first object.
+  void entry_leaving() {
+    if (entry_refs() <= 2) flags &= ~OBJ_SHARED;
+  }
 
  private:
   explicit ShadowObject(Uvm& uvm) : UvmObject(uvm) {}
