@@ -58,6 +58,7 @@ class CountingLayer final : public AnonLayer {
     return ++calls[kCheckMapping], in_->check_mapping(c, who, e, va, pg, w);
   }
   void check(Checker& c) override { ++calls[kCheck], in_->check(c); }
+  void gauges(UvmExp& s) const override { in_->gauges(s); }
 
  private:
   std::array<std::uint64_t, kNumOps>& calls_mut() const { return const_cast<CountingLayer*>(this)->calls; }

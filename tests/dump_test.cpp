@@ -27,7 +27,7 @@ const DumpAnon* anon_at(const DumpEntry& e, vaddr_t va) {
 
 }  // namespace
 
-TEST_CASE("dump: fork shares anons, a COW write gives the writer its own", "[dump]") {
+TEST_CASE("dump: fork shares anons, a COW write gives the writer its own", "[amap][dump]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(kA, 4 * kPageSize, kProtRead | kProtWrite, Sharing::kPrivate).ok());
@@ -82,7 +82,7 @@ TEST_CASE("dump: fork shares anons, a COW write gives the writer its own", "[dum
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("dump: loans, wiring and swapped anons", "[dump]") {
+TEST_CASE("dump: loans, wiring and swapped anons", "[amap][dump]") {
   auto m = make_machine(1ull << 20, true, 8ull << 20);  // 256 pages
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(kA, 2 * kPageSize, kProtRead | kProtWrite, Sharing::kPrivate).ok());
@@ -160,7 +160,7 @@ TEST_CASE("dump: an exited process is an error, not a crash", "[dump]") {
   CHECK(d.status().code() == absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_CASE("dump: a long fill collapses into few runs, JSON lists every anon", "[dump]") {
+TEST_CASE("dump: a long fill collapses into few runs, JSON lists every anon", "[amap][dump]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(kA, 1000 * kPageSize, kProtRead | kProtWrite, Sharing::kPrivate).ok());

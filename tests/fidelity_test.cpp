@@ -67,7 +67,7 @@ TEST_CASE("a write promoting a file page into a shared amap is seen by every sha
 
 // ---- wiring with the maximum protection (uvm_fault_wire(..., max_protection))
 
-TEST_CASE("a wiring that promotes into a shared amap is seen by every sharer", "[fidelity][fault][promote][wire]") {
+TEST_CASE("a wiring that promotes into a shared amap is seen by every sharer", "[amap][fidelity][fault][promote][wire]") {
   auto m = make_machine();
   REQUIRE_OK(m->create_file("f", P, 'a'));
   Process* p = spawn(*m, "p");
@@ -96,7 +96,7 @@ TEST_CASE("a wiring that promotes into a shared amap is seen by every sharer", "
 }
 
 TEST_CASE("mlock of a read-only private file mapping copies the pages when writing is allowed later",
-          "[fidelity][wire][cow_now]") {
+          "[amap][fidelity][wire][cow_now]") {
   auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 2 * P, 'a'));
   Process* p = spawn(*m, "p");
@@ -363,7 +363,7 @@ TEST_CASE("msync invalidate checks the wiring of the entry holding the address",
 // ---- loan errors (uvm_loan: ENOENT for a hole, EINVAL for what cannot be lent)
 
 TEST_CASE("loan errors are uvm_loan's: ENOENT for a hole, EINVAL for a wired page or a page past end of file",
-          "[fidelity][loan][errors]") {
+          "[amap][fidelity][loan][errors]") {
   auto m = make_machine();
   REQUIRE_OK(m->create_file("f", P, 'a'));
   Process* p = spawn(*m, "p");
@@ -399,7 +399,7 @@ TEST_CASE("loans do not check protection: PROT_NONE memory can be lent", "[fidel
 // ---- truncation inside a lent page (UBC write -> uvm_loanbreak)
 
 TEST_CASE("truncating inside a lent page breaks the loan: the borrower keeps the bytes",
-          "[fidelity][loan][truncate]") {
+          "[amap][fidelity][loan][truncate]") {
   auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 2 * P, 'a'));
   Process* p = spawn(*m, "p");
@@ -423,7 +423,7 @@ TEST_CASE("truncating inside a lent page breaks the loan: the borrower keeps the
 
 // ---- kread of a lent page that cannot be brought back
 
-TEST_CASE("loan_read reports a lent page that cannot be paged back in as ENOMEM", "[fidelity][loan][kread]") {
+TEST_CASE("loan_read reports a lent page that cannot be paged back in as ENOMEM", "[amap][fidelity][loan][kread]") {
   auto m = make_machine(64 * P, true, 64 * P);
   Uvm& uvm = m->uvm();
   Process* p = spawn(*m, "p");

@@ -45,7 +45,7 @@ TEST_CASE("fork COW: parent write is private to the parent", "[fork][cow]") {
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("amap takeover after the peer exits", "[fork][takeover]") {
+TEST_CASE("amap takeover after the peer exits", "[amap][fork][takeover]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(A, 2 * kPageSize, RW, Sharing::kPrivate).ok());
@@ -120,7 +120,7 @@ TEST_CASE("partial unmap frees exactly the unmapped anons", "[amap][ppref][unmap
   }
 }
 
-TEST_CASE("cow_now: fork of a wired parent entry copies at fork", "[fork][wired][cownow]") {
+TEST_CASE("cow_now: fork of a wired parent entry copies at fork", "[amap][fork][wired][cownow]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(A, 4 * kPageSize, RW, Sharing::kPrivate).ok());
@@ -286,7 +286,7 @@ TEST_CASE("exit releases everything", "[exit]") {
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("minherit copy of shared anonymous memory gives the child a snapshot", "[fork][minherit][aobj][loan]") {
+TEST_CASE("minherit copy of shared anonymous memory gives the child a snapshot", "[amap][fork][minherit][aobj][loan]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(A, 4 * kPageSize, RW, Sharing::kShared).ok());

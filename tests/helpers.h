@@ -25,12 +25,21 @@ inline Backend test_backend() {
   return b != nullptr && std::string(b) == "kvm" ? Backend::kKvm : Backend::kSoft;
 }
 
+// The anonymous-memory model the suite runs on: UVMSIM_TEST_ANON=amap|shadow
+// (default amap). ctest runs the suite once more with shadow ("shadow:"
+// tests); tests of amap internals or anon loans are tagged [amap] and skip it.
+inline AnonModel test_anon_model() {
+  const char* a = std::getenv("UVMSIM_TEST_ANON");
+  return a != nullptr && std::string(a) == "shadow" ? AnonModel::kShadow : AnonModel::kAmap;
+}
+
 inline std::unique_ptr<Machine> make_machine(std::uint64_t mem = 16ull << 20, bool ppref = true,
                                              std::uint64_t swap = 64ull << 20) {
   MachineConfig cfg;
   cfg.mem_bytes = mem;
   cfg.swap_bytes = swap;
   cfg.backend = test_backend();
+  cfg.anon_model = test_anon_model();
   cfg.ppref = ppref;
   auto m = Machine::Create(cfg);
   INFO(m.status().ToString());

@@ -65,7 +65,7 @@ TEST_CASE("loan object->kernel of a file page, then an owner write", "[loan][ok]
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("loan anon->kernel", "[loan][ak]") {
+TEST_CASE("loan anon->kernel", "[amap][loan][ak]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(A, 2 * kPageSize, RW, Sharing::kPrivate).ok());
@@ -134,7 +134,7 @@ TEST_CASE("loan object->anon: two loans share one anon; orphan and adoption", "[
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("zero loans share one page", "[loan][zero]") {
+TEST_CASE("zero loans share one page", "[amap][loan][zero]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(A, 4 * kPageSize, RW, Sharing::kPrivate).ok());  // untouched
@@ -157,7 +157,7 @@ TEST_CASE("zero loans share one page", "[loan][zero]") {
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("loan rollback on a wired page", "[loan][rollback]") {
+TEST_CASE("loan rollback on a wired page", "[amap][loan][rollback]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(A, 4 * kPageSize, RW, Sharing::kPrivate).ok());
@@ -179,7 +179,7 @@ TEST_CASE("loan rollback on a wired page", "[loan][rollback]") {
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("anon loan with an_ref 1, then an owner write goes through anon COW", "[loan][aa]") {
+TEST_CASE("anon loan with an_ref 1, then an owner write goes through anon COW", "[amap][loan][aa]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(A, kPageSize, RW, Sharing::kPrivate).ok());

@@ -106,7 +106,7 @@ TEST_CASE("fault-ahead maps resident neighbours by advice", "[fault][ahead]") {
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("fault-ahead: neighbours mapped with full rights count as referenced", "[fault][ahead]") {
+TEST_CASE("fault-ahead: neighbours mapped with full rights count as referenced", "[amap][fault][ahead]") {
   // The fault-ahead enters a neighbour with A=1 when it maps it with the
   // entry's full rights (kvm: lets KVM prefetch it into the shadow table),
   // and with A=0 when a later write will replace it (copy-on-write).
@@ -135,7 +135,7 @@ TEST_CASE("fault-ahead: neighbours mapped with full rights count as referenced",
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("map entries merge and lookups stay logarithmic", "[map]") {
+TEST_CASE("map entries merge and lookups stay logarithmic", "[amap][map]") {
   auto m = make_machine(64ull << 20);
   Process* p = spawn(*m, "p");
   const vaddr_t A = 0x30000000;

@@ -104,7 +104,7 @@ TEST_CASE("unknown policy names are errors", "[policy]") {
   }
 }
 
-TEST_CASE("policy hooks: identity, references, evictions, frees and ticks", "[policy][pagedaemon]") {
+TEST_CASE("policy hooks: identity, references, evictions, frees and ticks", "[amap][policy][pagedaemon]") {
   RecordingPolicy::Log log;
   auto m = make_machine(1 << 20, true, 8 << 20);
   Process* p = spawn(*m, "p");

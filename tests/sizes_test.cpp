@@ -84,9 +84,9 @@ void lazy_anon_region(std::uint64_t pages) {
 
 }  // namespace
 
-TEST_CASE("a private anonymous mapping of 2^31 pages works lazily", "[sizes]") { lazy_anon_region(kPages31); }
+TEST_CASE("a private anonymous mapping of 2^31 pages works lazily", "[amap][sizes]") { lazy_anon_region(kPages31); }
 
-TEST_CASE("a private anonymous mapping of 2^32 pages works lazily", "[sizes]") { lazy_anon_region(kPages32); }
+TEST_CASE("a private anonymous mapping of 2^32 pages works lazily", "[amap][sizes]") { lazy_anon_region(kPages32); }
 
 TEST_CASE("the whole user address space maps lazily; 2^35 pages is more than there is", "[sizes]") {
   auto m = make_machine();

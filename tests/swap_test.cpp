@@ -44,7 +44,7 @@ void verify_pages(Process* p, vaddr_t base, int pages, int tag) {
 }
 }  // namespace
 
-TEST_CASE("swap round trip: anon pages page out and come back intact", "[swap]") {
+TEST_CASE("swap round trip: anon pages page out and come back intact", "[amap][swap]") {
   auto m = make_machine(128 * kPageSize);
   Process* p = spawn(*m, "p");
   REQUIRE(p->mmap(A, 512 * kPageSize, RW, Sharing::kPrivate).ok());
@@ -378,7 +378,7 @@ TEST_CASE("clock gives referenced pages a second chance", "[pagedaemon][clock]")
   verify_pages(p, A, 100, 1);
 }
 
-TEST_CASE("the daemon's O->A adoption of a clean aobj page leaves its swap slot as the only copy", "[swap][loan]") {
+TEST_CASE("the daemon's O->A adoption of a clean aobj page leaves its swap slot as the only copy", "[amap][swap][loan]") {
   // Found by review with many random seeds: swpgonly was not raised, and went
   // below zero when the aobj later paged the data back in.
   auto m = make_machine(16ull << 20, true, 16ull << 20);

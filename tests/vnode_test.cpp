@@ -196,7 +196,7 @@ TEST_CASE("end-of-file rules: partial page zero-filled, SIGBUS past, SIGSEGV rea
   CHECK_INVARIANTS(*m);
 }
 
-TEST_CASE("private mapping: shares the file page until written, then promotes", "[vnode][private]") {
+TEST_CASE("private mapping: shares the file page until written, then promotes", "[amap][vnode][private]") {
   auto m = make_machine();
   REQUIRE_OK(m->create_file("f", 2 * P, 'a'));
   Process* p = spawn(*m, "p");

@@ -84,6 +84,21 @@ struct DumpObject {
   std::vector<DumpSharer> mapped_by;  // other processes mapping it (start va)
 };
 
+// One object of an entry's shadow chain (anon model shadow), first object
+// first: FreeBSD's vm_object fields and what it holds.
+struct DumpChainLink {
+  std::uint64_t object = 0;  // the object's id (stable within a run)
+  int depth = 0;             // 0: the entry's first object
+  int refs = 0;              // ref_count: entries and shadows
+  int shadow_count = 0;      // objects that shadow it
+  std::uint64_t index = 0;   // page index in this object of the entry's start
+  std::uint64_t backing_offset = 0;  // pages
+  std::uint64_t size = 0;            // pages
+  std::uint64_t resident = 0;        // resident pages of the whole object
+  std::uint64_t swapped = 0;         // pages only in swap, whole object
+  bool one_mapping = false;          // OBJ_ONEMAPPING
+};
+
 struct DumpEntry {
   vaddr_t start = 0, end = 0;
   Prot prot = kProtNone, max_prot = kProtNone;
@@ -95,6 +110,7 @@ struct DumpEntry {
   int amap = -1;  // DumpAmap id, -1: none
   int amap_pageoff = 0;
   std::vector<DumpAnon> anons;  // of the slots this entry covers, address order
+  std::vector<DumpChainLink> chain;  // shadow model: the entry's object chain
   int object = -1;  // DumpObject id, -1: none
   voff_t offset = 0;
   std::vector<DumpObjectPage> object_pages;  // resident, inside the entry

@@ -52,6 +52,9 @@ struct MachineConfig {
   // Page replacement: any name make_replacement_policy() knows (policy.h);
   // "clock" is NetBSD's two-queue clock. An unknown name is EINVAL.
   std::string replacement = "clock";
+  // The anonymous-memory model: UVM's amaps (the default) or the BSD VM's
+  // shadow-object chains. Processes see the same memory under both.
+  AnonModel anon_model = AnonModel::kAmap;
 };
 
 class Machine {

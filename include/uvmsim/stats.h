@@ -93,7 +93,17 @@ namespace uvmsim {
   X(vnode_freed, "file pages freed by put/flush or truncation")                   \
   X(vnode_setsize, "file size changes (truncate/grow)")                           \
   X(vnode_truncated, "file pages dropped past a new end of file")                 \
-  X(vnode_ioerr, "file I/O errors (failed reads, write-backs, truncations)")
+  X(vnode_ioerr, "file I/O errors (failed reads, write-backs, truncations)")      \
+  X(object_allocs, "shadow model: anonymous objects allocated")                  \
+  X(object_shadows, "shadow model: shadow objects made (vm_object_shadow)")      \
+  X(object_shadow_skips, "shadow model: needs-copy cleared without a shadow (one reference)") \
+  X(object_collapses, "shadow model: backing objects collapsed into their shadow") \
+  X(object_bypasses, "shadow model: backing objects bypassed (fully shadowed)")   \
+  X(object_coalesces, "shadow model: objects grown for a neighbouring mapping")   \
+  X(cow_faults, "shadow model: pages copied up the chain by a write (vm_fault_cow)") \
+  X(cow_optim, "shadow model: pages renamed up the chain instead of copied")     \
+  X(object_fork_copies, "shadow model: pages copied at fork (wired or shared entries)") \
+  X(object_free_marks, "shadow model: free marks left by madvise free")
 
 #define UVMSIM_GAUGES(X)                                                          \
   X(npages, "physical pages")                                                     \
@@ -113,7 +123,12 @@ namespace uvmsim {
   X(freetarg, "page daemon: free pages it aims for")                              \
   X(processes, "live processes")                                                  \
   X(loanedpages, "pages with loan_count > 0")                                     \
-  X(vnode_cached, "file pages kept by vnodes with no mapping (persist cache)")
+  X(vnode_cached, "file pages kept by vnodes with no mapping (persist cache)")    \
+  X(objects, "shadow model: live anonymous objects")                              \
+  X(chain_max, "shadow model: longest object chain behind a map entry")           \
+  X(chain_mean_x100, "shadow model: mean chain length over entries with one, x100") \
+  X(hidden_pages, "shadow model: object pages no mapping can reach")              \
+  X(hidden_swslots, "shadow model: swap slots of object pages no mapping can reach")
 
 // Per process (Process::stats()): what its own accesses cost. Fault cases
 // are named as the machine-wide counters above; a fault is charged to the

@@ -59,9 +59,14 @@ enum class Sharing : std::uint8_t { kPrivate, kShared };
 // Which MMU the machine drives.
 enum class Backend : std::uint8_t { kAuto, kSoft, kKvm };
 
+// How the machine keeps anonymous memory: UVM's amaps of anons, or the BSD
+// VM's chains of shadow objects (FreeBSD vm_object).
+enum class AnonModel : std::uint8_t { kAmap, kShadow };
+
 std::string_view to_string(Inherit);
 std::string_view to_string(Advice);
 std::string_view to_string(Backend);
+std::string_view to_string(AnonModel);
 std::string prot_string(Prot);
 
 }  // namespace uvmsim

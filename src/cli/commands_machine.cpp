@@ -10,7 +10,7 @@ namespace uvmsim::cli {
 
 namespace {
 
-// ---- machine [mem=SIZE] [swap=SIZE] [backend=soft|kvm|auto] [policy=NAME] [seed=N] ----
+// ---- machine [mem=SIZE] [swap=SIZE] [backend=soft|kvm|auto] [anon=amap|shadow] [policy=NAME] [seed=N] ----
 
 struct MachineArgs {
   MachineConfig config;
@@ -25,7 +25,7 @@ std::optional<Backend> parse_backend(std::string_view s) {
 
 MachineArgs parse_machine(ArgReader& r) {
   MachineArgs a;
-  bool seen_mem = false, seen_swap = false, seen_backend = false, seen_seed = false, seen_policy = false;
+  bool seen_mem = false, seen_swap = false, seen_backend = false, seen_anon = false, seen_seed = false, seen_policy = false;
   auto once = [&](bool& seen, std::string_view key) {
     if (seen) r.fail(fmt::format("{}= given twice", key));
     seen = true;
@@ -48,6 +48,11 @@ MachineArgs parse_machine(ArgReader& r) {
       once(seen_backend, key);
       if (auto b = parse_backend(value)) a.config.backend = *b;
       else r.fail(fmt::format("bad backend= value '{}': expected soft|kvm|auto", value));
+    } else if (key == "anon") {
+      once(seen_anon, key);
+      if (value == "amap") a.config.anon_model = AnonModel::kAmap;
+      else if (value == "shadow") a.config.anon_model = AnonModel::kShadow;
+      else r.fail(fmt::format("bad anon= value '{}': expected amap|shadow", value));
     } else if (key == "policy") {
       once(seen_policy, key);
       // Checked here, so that an unknown name is a script error at its line.
@@ -57,7 +62,7 @@ MachineArgs parse_machine(ArgReader& r) {
       once(seen_seed, key);
       a.config.seed = number(key, value);
     } else {
-      r.fail(fmt::format("unknown option '{}' (expected mem=, swap=, backend=, policy= or seed=)", key));
+      r.fail(fmt::format("unknown option '{}' (expected mem=, swap=, backend=, anon=, policy= or seed=)", key));
     }
   }
   return a;
@@ -119,8 +124,9 @@ Status exec_check(Session& s, const Subject&, const NoArgs&) {
 void add_machine_commands(CommandTable& t) {
   t.push_back(make_command<MachineArgs>(
       "machine", Scope::kGlobal,
-      "machine [mem=SIZE] [swap=SIZE] [backend=soft|kvm|auto] [policy=NAME] [seed=N]",
-      "configure the machine (first command only; defaults mem=64M swap=256M backend=auto policy=clock;\n"
+      "machine [mem=SIZE] [swap=SIZE] [backend=soft|kvm|auto] [anon=amap|shadow] [policy=NAME] [seed=N]",
+      "configure the machine (first command only; defaults mem=64M swap=256M backend=auto anon=amap\n"
+      "      policy=clock; anon: amaps and anons (UVM) or shadow-object chains (BSD VM);\n"
       "      policies: clock second-chance fifo lru random aging wsclock arc; seed for random choices)",
       parse_machine, exec_machine));
   t.push_back(make_command<SpawnArgs>("spawn", Scope::kGlobal, "spawn P",

@@ -64,6 +64,8 @@ void print_run_help(std::ostream& out) {
          "\n"
          "options:\n"
          "  --backend soft|kvm|auto  override the script's 'machine backend=...'\n"
+         "  --anon amap|shadow       override the script's 'machine anon=...' (the\n"
+         "                           anonymous-memory model: UVM's amaps, or shadow objects)\n"
          "  --check                  run the invariant checker after every command; the\n"
          "                           first inconsistency stops the run (exit status 3)\n"
          "  --json                   print each result as one JSON object per line\n"
@@ -216,6 +218,12 @@ int cmd_run(const std::vector<std::string_view>& args) {
       auto b = backend_named(*v);
       if (!b) return usage_error("run", fmt::format("bad --backend '{}': expected soft, kvm or auto", printable(*v)));
       options.backend_override = *b;
+    } else if (is_opt("--anon")) {
+      auto v = value_of("--anon");
+      if (!v) return usage_error("run", "--anon needs a value: amap or shadow");
+      if (*v == "amap") options.anon_override = AnonModel::kAmap;
+      else if (*v == "shadow") options.anon_override = AnonModel::kShadow;
+      else return usage_error("run", fmt::format("bad --anon '{}': expected amap or shadow", printable(*v)));
     } else if (is_opt("--policy")) {
       auto v = value_of("--policy");
       if (!v || v->empty()) return usage_error("run", "--policy needs a policy name");

@@ -52,6 +52,7 @@ bool Session::keep_going() {
 Status Session::create_machine(MachineConfig config) {
   if (machine_) return absl::FailedPreconditionError("machine: the machine exists already");
   if (options_.backend_override) config.backend = *options_.backend_override;
+  if (options_.anon_override) config.anon_model = *options_.anon_override;
   if (options_.policy_override) config.replacement = *options_.policy_override;
   if (!options_.swap_path.empty()) config.swap_path = options_.swap_path;
   if (!options_.file_dir.empty()) config.file_dir = options_.file_dir;

@@ -26,6 +26,8 @@ struct RunOptions {
   std::string display_name = "<stdin>";
   // --backend: overrides the script's `machine backend=...`.
   std::optional<Backend> backend_override;
+  // --anon: overrides the script's `machine anon=...`.
+  std::optional<AnonModel> anon_override;
   // `uvmsim run --policy NAME`: overrides the script's `machine policy=`.
   std::optional<std::string> policy_override;
   // --swap-file PATH, --file-dir DIR: MachineConfig::swap_path / file_dir.

@@ -18,8 +18,6 @@
 
 namespace uvmsim {
 
-std::unique_ptr<AnonLayer> make_anon_layer(Uvm& uvm) { return std::make_unique<AmapLayer>(uvm); }
-
 bool AmapLayer::has_upper(const MapEntry& e) const { return e.aref.ar_amap != nullptr; }
 
 namespace {

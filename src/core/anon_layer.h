@@ -44,6 +44,7 @@ struct LoanRecord;
 struct MapEntry;
 struct Page;
 struct Uvm;
+struct UvmExp;
 class UvmObject;
 class VmMap;
 
@@ -117,9 +118,12 @@ class AnonLayer {
   virtual bool check_mapping(Checker& c, const std::string& who, const MapEntry& e, vaddr_t va,
                              const Page* pg, bool writable) = 0;
   virtual void check(Checker& c) = 0;
+
+  // ---- statistics: fill in the layer's gauges (Machine::stats).
+  virtual void gauges(UvmExp& /*s*/) const {}
 };
 
-// The layer a new machine runs (Uvm::anon_layer).
-std::unique_ptr<AnonLayer> make_anon_layer(Uvm& uvm);
+// The layer a new machine runs (Uvm::anon_layer): amaps, or shadow objects.
+std::unique_ptr<AnonLayer> make_anon_layer(Uvm& uvm, AnonModel model);
 
 }  // namespace uvmsim

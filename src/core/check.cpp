@@ -87,7 +87,7 @@ bool check_compact_pages(Checker& c, Uvm& uvm) {
 }  // namespace
 
 Status Machine::check() const {
-  Checker c{*uvm_, {}, {}};
+  Checker c{*uvm_, {}, {}, {}};
   Uvm& uvm = const_cast<Uvm&>(*uvm_);
   PhysMem& pm = *uvm.pm;
   const bool pv_ids_ok = check_compact_pages(c, uvm);
@@ -172,6 +172,7 @@ Status Machine::check() const {
 
   // ---- the anonymous layer's structures; it counts its anon references
   anon.check(c);
+  for (const auto& [o, n] : c.object_refs) obj_refs[o] += n;
   absl::flat_hash_map<const Anon*, int>& anon_slots = c.anon_refs;
 
   // Loans: anons held by anon loans count as references; pages lent to the

@@ -14,6 +14,7 @@ namespace uvmsim {
 
 struct Anon;
 struct Uvm;
+class UvmObject;
 
 struct Checker {
   const Uvm& uvm;
@@ -22,6 +23,10 @@ struct Checker {
   // (amap slots). The generic checker adds loans and compares with an_ref;
   // an anon missing here is unreachable (a leak).
   absl::flat_hash_map<const Anon*, int> anon_refs;
+  // References the layer holds to objects of its own (the shadow model's
+  // anonymous objects: entries' first objects and backing links); the
+  // generic checker compares them with uo_refs as it does entries' objects.
+  absl::flat_hash_map<const UvmObject*, int> object_refs;
 
   template <typename... Args>
   void fail(fmt::format_string<Args...> f, Args&&... args) {

@@ -239,11 +239,17 @@ bool PageDaemon::evict_page(Page* pg) {
   if (pg->uanon()) return evict_anon(pg);
   if (UvmObject* obj = pg->uobject()) {
     const voff_t off = pg->offset();
-    obj->put(off, off + kPageSize, PGO_CLEANIT | PGO_FREE | PGO_SYNCIO);
+    const int err = obj->put(off, off + kPageSize, PGO_CLEANIT | PGO_FREE | PGO_SYNCIO);
     if (pg->queue() == PageQueue::kFree) {
       uvm_.cnt.pdfreed++;
       uvm_.cnt.pdpageouts++;
       return true;
+    }
+    // An anonymous object's page found no swap slot: a full swap, counted
+    // as for an anon page (the give-up and futile-pass logic above).
+    if (err == ENOSPC && obj->anonymous()) {
+      swap_full(pg);
+      return false;
     }
     // The write-back failed (a host I/O error): the page keeps its data,
     // dirty. Back to the active queue, as a dirty page the daemon could not

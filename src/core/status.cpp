@@ -22,6 +22,7 @@ absl::StatusCode code_for(int err) {
     case ENOSPC: return absl::StatusCode::kResourceExhausted;
     case EEXIST: return absl::StatusCode::kAlreadyExists;
     case EFBIG: return absl::StatusCode::kResourceExhausted;
+    case EOPNOTSUPP: return absl::StatusCode::kUnimplemented;
     default: return absl::StatusCode::kInternal;
   }
 }
@@ -63,6 +64,7 @@ std::string_view errno_name(int err) {
     case EIO: return "EIO";
     case E2BIG: return "E2BIG";
     case EPERM: return "EPERM";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
     default: return "EUNKNOWN";
   }
 }

@@ -23,6 +23,8 @@ std::string_view to_string(Advice a) {
   return "?";
 }
 
+std::string_view to_string(AnonModel m) { return m == AnonModel::kShadow ? "shadow" : "amap"; }
+
 std::string_view to_string(Backend b) {
   switch (b) {
     case Backend::kAuto: return "auto";

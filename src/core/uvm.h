@@ -68,6 +68,7 @@ struct Uvm {
   absl::flat_hash_set<Amap*> amaps;        // amap_list
   absl::flat_hash_set<UvmObject*> objects; // live objects (checker, swap-off)
   std::uint64_t nanons = 0;
+  std::uint64_t shadow_ids = 0;  // last ShadowObject::id handed out
 
   std::unique_ptr<PmapFactory> pmaps;
   std::unique_ptr<MmuAccessor> accessor;

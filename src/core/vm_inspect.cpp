@@ -27,7 +27,8 @@ void inspect_map(const Uvm& uvm, const VmMap& map, VmVisitor& v) {
                           e.wired_count, e.cow(),   e.needs_copy(), e.object,
                           e.offset};
     v.entry(ie);
-    inspect_anon_layer(uvm, e, ie, v);
+    if (uvm.config.anon_model == AnonModel::kShadow) inspect_shadow_chain(e, ie, v);
+    else inspect_anon_layer(uvm, e, ie, v);
     if (e.object) inspect_object(e, ie, v);
     v.end_entry(ie);
   });

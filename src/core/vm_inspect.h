@@ -78,12 +78,27 @@ struct InspectObjectPage {
   const Page* page;
 };
 
+// The shadow model's anonymous layer of one entry: one object of its chain
+// (depth 0 is the entry's first object), with what it holds.
+struct InspectChainLink {
+  const UvmObject* object;  // identity
+  std::uint64_t id;         // ShadowObject::id (stable within a run)
+  int depth;
+  int refs, shadow_count;
+  std::uint64_t index;           // page index in this object of the entry's start
+  std::uint64_t backing_offset;  // pages
+  std::uint64_t size;            // pages
+  std::uint64_t resident, swapped;  // pages of the whole object (swapped: in swap, not resident)
+  bool one_mapping;
+};
+
 class VmVisitor {
  public:
   virtual ~VmVisitor() = default;
   virtual void entry(const InspectEntry&) {}
   virtual void amap(const InspectEntry&, const InspectAmap&) {}
   virtual void anon(const InspectEntry&, const InspectAnon&) {}
+  virtual void chain_link(const InspectEntry&, const InspectChainLink&) {}
   virtual void object(const InspectEntry&, const InspectObject&) {}
   virtual void object_page(const InspectEntry&, const InspectObjectPage&) {}
   virtual void end_entry(const InspectEntry&) {}
@@ -95,5 +110,7 @@ void inspect_map(const Uvm& uvm, const VmMap& map, VmVisitor& v);
 // The anonymous layer's part of the walk for one entry (amap model:
 // core/amap_inspect.cpp).
 void inspect_anon_layer(const Uvm& uvm, const MapEntry& e, const InspectEntry& ie, VmVisitor& v);
+// The shadow model's part: the entry's chain (core/shadow_inspect.cpp).
+void inspect_shadow_chain(const MapEntry& e, const InspectEntry& ie, VmVisitor& v);
 
 }  // namespace uvmsim

@@ -23,6 +23,7 @@
 #include "absl/container/btree_map.h"
 #include "core/amap.h"
 #include "core/kassert.h"
+#include "core/shadow_ref.h"
 #include "uvmsim/stats.h"
 #include "uvmsim/status.h"
 #include "uvmsim/types.h"
@@ -42,7 +43,8 @@ struct MapEntry {
   vaddr_t start = 0, end = 0;
   UvmObject* object = nullptr;
   voff_t offset = 0;  // object offset of `start`
-  Aref aref;
+  Aref aref;  // amap model
+  Sref sref;  // shadow model: the first anonymous object
   std::uint8_t etype = 0;
   Prot protection = kProtNone;
   Prot max_protection = kProtAll;

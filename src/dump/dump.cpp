@@ -120,6 +120,11 @@ class Builder final : public VmVisitor {
     d_.entries.back().anons.push_back(std::move(da));
   }
 
+  void chain_link(const InspectEntry&, const InspectChainLink& l) override {
+    d_.entries.back().chain.push_back(DumpChainLink{l.id, l.depth, l.refs, l.shadow_count, l.index, l.backing_offset,
+                                                    l.size, l.resident, l.swapped, l.one_mapping});
+  }
+
   void object(const InspectEntry&, const InspectObject& o) override {
     DumpEntry& de = d_.entries.back();
     auto [it, added] = object_ids_.try_emplace(o.object, static_cast<int>(d_.objects.size()));
@@ -190,6 +195,7 @@ StatusOr<SpaceDump> dump_process(const Process& p) {
   SpaceDump d;
   d.process = p.name();
   d.pid = p.pid();
+  d.anon_model = std::string(to_string(uvm.config.anon_model));
   Builder b(uvm, d, others, pmap_owner, p.vmspace().pmap.get());
   inspect_map(uvm, *p.vmspace().map, b);
   const UvmExp s = m.stats();

@@ -72,6 +72,21 @@ std::string dump_json(const SpaceDump& d) {
       w.end_object();
     }
     w.end_array();
+    w.key("chain").begin_array();
+    for (const DumpChainLink& l : e.chain)
+      w.begin_object()
+          .field("object", l.object)
+          .field("depth", l.depth)
+          .field("refs", l.refs)
+          .field("shadow_count", l.shadow_count)
+          .field("index", l.index)
+          .field("backing_offset", l.backing_offset)
+          .field("size", l.size)
+          .field("resident", l.resident)
+          .field("swapped", l.swapped)
+          .field("one_mapping", l.one_mapping)
+          .end_object();
+    w.end_array();
     w.key("object");
     if (e.object >= 0)
       w.begin_object().field("id", e.object).field("offset", hex(e.offset)).field("swapped", e.object_swapped).end_object();

@@ -49,6 +49,10 @@ StatusOr<LoanHandle> Machine::loan(Process& p, vaddr_t addr, vsize_t len, LoanTo
   if (&p.machine() != this) return errno_status(EINVAL, "loan: the process belongs to another machine");
   if (addr & kPageMask) return errno_status(EINVAL, fmt::format("loan: address {:#x} not page-aligned", addr));
   if (len == 0) return errno_status(EINVAL, "loan: zero length");
+  // The shadow model has no anons to lend to (the scenario language's
+  // `anon` loans are EOPNOTSUPP there); kernel loans work on every page.
+  if (to == LoanTo::kAnon && uvm_->config.anon_model == AnonModel::kShadow)
+    return errno_status(EOPNOTSUPP, "loan: anon loans need the amap model (this machine runs shadow objects)");
   const vsize_t rlen = round_page(len);
   if (rlen < len || addr + rlen < addr || addr + rlen > kUserMax)
     return errno_status(EINVAL, fmt::format("loan: [{:#x}, +{:#x}) outside user space", addr, len));
@@ -115,7 +119,7 @@ StatusOr<std::unique_ptr<Machine>> Machine::Create(const MachineConfig& config) 
                                             config.mem_bytes, kMaxMemBytes >> 30));
   auto uvm = std::make_unique<Uvm>();
   uvm->config = config;
-  uvm->anon_layer = make_anon_layer(*uvm);
+  uvm->anon_layer = make_anon_layer(*uvm, config.anon_model);
   // Memory a kvm guest can share (a memfd) unless the soft MMU is asked for;
   // the soft MMU runs on anonymous memory with huge pages (core/physmem.h).
   const auto storage = config.backend == Backend::kSoft ? PhysMem::Storage::kAnonymous : PhysMem::Storage::kShared;
@@ -191,6 +195,7 @@ UvmExp Machine::stats() const {
     s.swpginuse = uvm_->swap->inuse();
     s.swpgonly = uvm_->swap->swpgonly;
   }
+  uvm_->anon_layer->gauges(s);
   if (uvm_->files) {
     s.vnode_cached = uvm_->files->persisting_pages();
   }

@@ -74,9 +74,11 @@ TEST_CASE("machine line errors", "[errors][machine]") {
                "5: machine: must be the first command");
   expect_error("machine mem=16M mem=32M\n", "1: machine: mem= given twice");
   expect_error("machine cpus=4\n",
-               "1: machine: unknown option 'cpus' (expected mem=, swap=, backend=, policy= or seed=)");
+               "1: machine: unknown option 'cpus' (expected mem=, swap=, backend=, anon=, policy= or seed=)");
   expect_error("machine backend=qemu\n",
                "1: machine: bad backend= value 'qemu': expected soft|kvm|auto");
+  expect_error("machine anon=mach\n", "1: machine: bad anon= value 'mach': expected amap|shadow");
+  expect_error("machine anon=amap anon=shadow\n", "1: machine: anon= given twice");
   expect_error("machine 16M\n", "1: machine: bad option '16M': expected KEY=VALUE");
   expect_error("machine mem=16K\n",
                "1: machine: cannot create the machine (backend=auto): mem=16384 bytes is less "

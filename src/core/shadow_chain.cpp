@@ -1,0 +1,220 @@
+// The shadow model's chain operations: see shadow_chain.h. Each explains
+// the operation before doing it, and keeps its safety conditions in one
+// place, as vm_object.c does.
+#include "core/shadow_chain.h"
+
+#include <vector>
+
+#include "core/page.h"
+#include "core/uvm.h"
+#include "core/vm_map.h"
+
+namespace uvmsim {
+
+ChainHit shadow_chain_lookup(ShadowObject* first, std::uint64_t idx) {
+  int depth = 0;
+  for (ShadowObject* o = first; o; o = o->backing_object, depth++) {
+    if (o->marked(idx)) return ChainHit{};
+    if (Page* pg = o->page_at(idx)) return ChainHit{o, idx, pg, depth};
+    if (o->swslot(idx) != 0) return ChainHit{o, idx, nullptr, depth};
+    idx += o->backing_object_offset;
+  }
+  return ChainHit{};
+}
+
+int shadow_chain_depth(const ShadowObject* first) {
+  int n = 0;
+  for (const ShadowObject* o = first; o; o = o->backing_object) n++;
+  return n;
+}
+
+// ---------------------------------------------------------------- shadow
+
+// The entry is about to write memory it shares (needs-copy): put a new empty
+// object in front of its object. Reads still find the old pages below; the
+// first write of each page copies it up into the new object. An object with
+// one reference is this entry's alone: writing it in place is safe, and
+// FreeBSD makes no shadow then.
+void shadow_object_shadow(Uvm& uvm, MapEntry& e) {
+  ShadowObject* src = e.sref.obj;
+  if (src->uo_refs == 1) {
+    uvm.cnt.object_shadow_skips++;
+    return;
+  }
+  src->entry_leaving();
+  ShadowObject* n = ShadowObject::allocate(uvm, e.npages());
+  // The entry's reference to src becomes n's backing reference.
+  n->backing_object = src;
+  n->backing_object_offset = e.sref.off;
+  src->shadow_count++;
+  src->shadows.insert(n);
+  src->flags &= ~OBJ_ONEMAPPING;
+  e.sref = Sref{n, 0};
+  uvm.cnt.object_shadows++;
+}
+
+// ---------------------------------------------------------------- collapse
+
+namespace {
+
+bool has_busy_pages(const ShadowObject* o) {
+  for (const auto& [off, pg] : o->memq)
+    if (pg->flags & PG_BUSY) return true;
+  return false;
+}
+
+// Every index of obj's backing object that holds something (page, slot or
+// free mark), ascending.
+std::vector<std::uint64_t> occupied(const ShadowObject* o) {
+  std::vector<std::uint64_t> v;
+  for (const auto& [off, pg] : o->memq) v.push_back(atop(off));
+  for (const auto& [idx, slot] : o->swslots())
+    if (!o->page_at(idx)) v.push_back(idx);
+  for (std::uint64_t idx : o->marks()) v.push_back(idx);
+  return v;
+}
+
+}  // namespace
+
+void shadow_object_collapse(ShadowObject* obj) {
+  Uvm& uvm = obj->uvm;
+  while (ShadowObject* b = obj->backing_object) {
+    if (has_busy_pages(b) || has_busy_pages(obj)) return;  // a copy is under way
+    const std::uint64_t bo = obj->backing_object_offset;
+    if (b->uo_refs == 1) {
+      // Collapse: obj alone refers to b, so b's pages are seen only through
+      // obj. Pages obj shadows (or that lie outside its window) are dead;
+      // the others move up (vm_page_rename, swap blocks with them). b's
+      // free marks move up where obj has nothing. Then b leaves the chain.
+      obj->flags |= OBJ_COLLAPSING;
+      for (std::uint64_t j : occupied(b)) {
+        const bool in_window = j >= bo && j - bo < obj->size;
+        const std::uint64_t i = j - bo;
+        const bool shadowed = !in_window || obj->has(i) || obj->marked(i);
+        if (b->marked(j)) {
+          if (!shadowed) obj->take_mark(i);
+          continue;
+        }
+        if (shadowed) b->free_index(j);
+        else obj->take_index(b, j, i);
+      }
+      ShadowObject* bb = b->backing_object;
+      obj->backing_object = bb;
+      obj->backing_object_offset = bo + b->backing_object_offset;
+      if (bb) {  // b's reference to bb becomes obj's
+        bb->shadows.erase(b);
+        bb->shadows.insert(obj);
+      }
+      b->backing_object = nullptr;
+      b->shadows.clear();
+      b->shadow_count = 0;
+      b->uo_refs = 0;
+      shadow_object_free(b);
+      obj->flags &= ~OBJ_COLLAPSING;
+      uvm.cnt.object_collapses++;
+      continue;
+    }
+    // Bypass: b is shared, but if obj shadows every page b has in obj's
+    // window, nothing obj's users see comes from b: link obj to b's backing
+    // object directly (vm_object_scan_all_shadowed). b's free marks in the
+    // window are copied into obj, which must keep stopping there.
+    std::vector<std::uint64_t> marks;
+    for (std::uint64_t j : occupied(b)) {
+      if (j < bo || j - bo >= obj->size) continue;
+      const std::uint64_t i = j - bo;
+      if (obj->has(i) || obj->marked(i)) continue;
+      if (!b->marked(j)) return;  // b still shows obj a page
+      marks.push_back(i);
+    }
+    for (std::uint64_t i : marks) obj->take_mark(i);
+    ShadowObject* bb = b->backing_object;
+    obj->backing_object = bb;
+    obj->backing_object_offset = bo + b->backing_object_offset;
+    if (bb) {
+      bb->uo_refs++;
+      bb->shadow_count++;
+      bb->shadows.insert(obj);
+    }
+    b->shadows.erase(obj);
+    b->shadow_count--;
+    uvm.cnt.object_bypasses++;
+    b->detach();  // obj's reference
+  }
+  // Nothing below: a free mark means what the end of the chain means.
+  if (!obj->marks().empty()) obj->page_remove_marks();
+}
+
+// ---------------------------------------------------------------- deallocate
+
+// vm_object_deallocate. At the last reference the object dies and drops its
+// reference to its backing object (a loop, not recursion, as FreeBSD's).
+// When one reference remains and it is a shadow's, that shadow now alone
+// sees this object: collapse it into the shadow.
+void ShadowObject::detach() {
+  ShadowObject* obj = this;
+  while (obj) {
+    obj->uo_refs--;
+    if (obj->uo_refs > 0) {
+      if (obj->uo_refs == 1 && obj->shadow_count == 1) shadow_object_collapse(*obj->shadows.begin());
+      return;
+    }
+    ShadowObject* b = obj->backing_object;
+    if (b) {
+      b->shadows.erase(obj);
+      b->shadow_count--;
+    }
+    obj->backing_object = nullptr;
+    shadow_object_free(obj);
+    obj = b;
+  }
+}
+
+// ---------------------------------------------------------------- coalesce
+
+namespace {
+
+// The new indices [lo, hi) of obj must read as zeros (or the lower layer):
+// whatever objects below hold there is hidden behind free marks.
+void mark_below(ShadowObject* obj, std::uint64_t lo, std::uint64_t hi) {
+  std::uint64_t shift = obj->backing_object_offset;
+  for (ShadowObject* o = obj->backing_object; o; shift += o->backing_object_offset, o = o->backing_object) {
+    for (std::uint64_t j : occupied(o))
+      if (j >= lo + shift && j < hi + shift && !o->marked(j)) obj->set_mark(j - shift);
+  }
+}
+
+}  // namespace
+
+bool shadow_object_coalesce(MapEntry& e, std::uint64_t npages, bool forwards) {
+  ShadowObject* obj = e.sref.obj;
+  std::uint64_t lo, hi;
+  if (forwards) {
+    lo = e.sref.off + e.npages();
+    hi = lo + npages;
+  } else {
+    if (e.sref.off < npages) {
+      // No room below: renumber the object upwards (its only user is this
+      // entry). Not with a backing object, whose offsets cannot go below 0.
+      if (obj->backing_object) return false;
+      const std::uint64_t delta = npages - e.sref.off;
+      std::vector<std::uint64_t> idx = occupied(obj);
+      for (auto it = idx.rbegin(); it != idx.rend(); ++it) {
+        if (obj->marked(*it)) continue;  // no backing: marks are void
+        obj->take_index(obj, *it, *it + delta);
+      }
+      obj->page_remove_marks();
+      obj->size += delta;
+      e.sref.off += delta;
+    }
+    lo = e.sref.off - npages;
+    hi = e.sref.off;
+  }
+  obj->page_remove(lo, hi);
+  mark_below(obj, lo, hi);
+  if (hi > obj->size) obj->size = hi;
+  if (!forwards) e.sref.off = lo;
+  obj->uvm.cnt.object_coalesces++;
+  return true;
+}
+
+}  // namespace uvmsim

@@ -1,0 +1,272 @@
+// The shadow-object model (anon=shadow): FreeBSD's
+// tests/sys/vm/shared_shadow_inval_test.c shapes on both models, and the
+// shadow model's own behaviour — chains grow with forks and shrink again
+// (collapse, bypass), no page is hidden or leaked when processes exit,
+// anon loans are refused, the checker sees the chains, dumps show them.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "core/shadow_object.h"
+#include "core/uvm.h"
+#include "core/vm_map.h"
+#include "core/vmspace.h"
+#include "helpers.h"
+#include "uvmsim/dump.h"
+#include "uvmsim/loan.h"
+
+using namespace uvmsim;
+using namespace uvmsim::test;
+
+namespace {
+
+constexpr vaddr_t A = 0x10000000;
+constexpr vsize_t P = kPageSize;
+
+std::unique_ptr<Machine> machine_with(AnonModel model, std::uint64_t mem = 16ull << 20) {
+  MachineConfig cfg;
+  cfg.mem_bytes = mem;
+  cfg.swap_bytes = 64ull << 20;
+  cfg.backend = test_backend();
+  cfg.anon_model = model;
+  auto m = Machine::Create(cfg);
+  INFO(m.status().ToString());
+  REQUIRE(m.ok());
+  return std::move(*m);
+}
+
+std::string page_text(char c, int page) { return std::string(1, c) + std::to_string(page) + "-page"; }
+
+// shared_shadow_inval_test.c: a private mapping is written, the process
+// forks (the child shares the pages copy-on-write), the child marks the
+// range inherit-share and forks a grandchild (the child's needs-copy range
+// gets a shadow that both then share), then the first process exits, so
+// that the chain under the shared shadow collapses. Writes by either sharer
+// must be seen by the other — a stale mapping of a page the collapse moved
+// or a copy-up replaced would show old bytes.
+void shared_shadow_inval(AnonModel model, int npages, bool wire) {
+  auto m = machine_with(model);
+  Process* p = spawn(*m, "p");
+  const vsize_t len = static_cast<vsize_t>(npages) * P;
+  REQUIRE(p->mmap(A, len, RW, Sharing::kPrivate).ok());
+  for (int i = 0; i < npages; i++) write_str(p, A + i * P, page_text('a', i));
+  if (wire) REQUIRE_OK(p->mlock(A, len));
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  // The child maps the pages read-only through the shared object.
+  for (int i = 0; i < npages; i++) CHECK(read_str(*c, A + i * P, 7) == page_text('a', i).substr(0, 7));
+  REQUIRE_OK((*c)->minherit(A, len, Inherit::kShare));
+  auto g = (*c)->fork("g");
+  REQUIRE(g.ok());
+  CHECK_INVARIANTS(*m);
+  REQUIRE_OK(p->exit());  // the object under the shared shadow loses a reference
+  CHECK_INVARIANTS(*m);
+  for (int i = 0; i < npages; i++) {
+    write_str(*g, A + i * P, page_text('g', i));
+    CHECK(read_str(*c, A + i * P, 7) == page_text('g', i).substr(0, 7));
+  }
+  for (int i = 0; i < npages; i++) {
+    write_str(*c, A + i * P, page_text('c', i));
+    CHECK(read_str(*g, A + i * P, 7) == page_text('c', i).substr(0, 7));
+  }
+  CHECK_INVARIANTS(*m);
+  REQUIRE_OK((*c)->exit());
+  CHECK(read_str(*g, A, 7) == page_text('c', 0).substr(0, 7));
+  REQUIRE_OK((*g)->exit());
+  CHECK_INVARIANTS(*m);
+  const UvmExp s = m->stats();
+  CHECK(s.anons == 0);
+  CHECK(s.objects == 0);
+  CHECK(s.free == s.npages);
+}
+
+}  // namespace
+
+TEST_CASE("shared shadow invalidation: one page", "[shadow][fork][minherit]") {
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    DYNAMIC_SECTION(to_string(model)) { shared_shadow_inval(model, 1, false); }
+  }
+}
+
+TEST_CASE("shared shadow invalidation: two pages", "[shadow][fork][minherit]") {
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    DYNAMIC_SECTION(to_string(model)) { shared_shadow_inval(model, 2, false); }
+  }
+}
+
+TEST_CASE("shared shadow invalidation: several pages", "[shadow][fork][minherit]") {
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    DYNAMIC_SECTION(to_string(model)) { shared_shadow_inval(model, 17, false); }
+  }
+}
+
+TEST_CASE("shared shadow invalidation with mlock: one page", "[shadow][fork][minherit][wire]") {
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    DYNAMIC_SECTION(to_string(model)) { shared_shadow_inval(model, 1, true); }
+  }
+}
+
+TEST_CASE("shared shadow invalidation with mlock: two pages", "[shadow][fork][minherit][wire]") {
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    DYNAMIC_SECTION(to_string(model)) { shared_shadow_inval(model, 2, true); }
+  }
+}
+
+TEST_CASE("shared shadow invalidation with mlock: several pages", "[shadow][fork][minherit][wire]") {
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    DYNAMIC_SECTION(to_string(model)) { shared_shadow_inval(model, 17, true); }
+  }
+}
+
+TEST_CASE("shadow: fork-write generations grow a chain that collapses as processes exit", "[shadow][collapse]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 8 * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->fill(A, 8 * P, 'a')->outcome == Outcome::kOk);
+  // Each generation forks and the child writes one page: the child's chain
+  // is one object longer than its parent's while the parent lives.
+  Process* cur = p;
+  std::vector<Process*> gens{p};
+  for (int gen = 1; gen <= 4; gen++) {
+    auto c = cur->fork("g" + std::to_string(gen));
+    REQUIRE(c.ok());
+    write_str(*c, A + static_cast<vaddr_t>(gen) * P, "gen" + std::to_string(gen));
+    cur = *c;
+    gens.push_back(cur);
+  }
+  CHECK_INVARIANTS(*m);
+  UvmExp s = m->stats();
+  CHECK(s.chain_max >= 5);
+  CHECK(s.object_shadows >= 4);
+  // The ancestors exit: the objects under the last child collapse into it.
+  for (std::size_t i = 0; i + 1 < gens.size(); i++) {
+    REQUIRE_OK(gens[i]->exit());
+    CHECK_INVARIANTS(*m);
+  }
+  s = m->stats();
+  CHECK(s.object_collapses > 0);
+  CHECK(s.chain_max == 1);
+  CHECK(s.hidden_pages == 0);
+  CHECK(s.objects == 1);
+  CHECK(read_str(cur, A, 1) == "a");
+  for (int gen = 1; gen <= 4; gen++)
+    CHECK(read_str(cur, A + static_cast<vaddr_t>(gen) * P, 4) == "gen" + std::to_string(gen));
+  REQUIRE_OK(cur->exit());
+  CHECK(m->stats().objects == 0);
+  CHECK(m->stats().free == m->stats().npages);
+}
+
+TEST_CASE("shadow: pages a child overwrote are hidden in the parent's object until the parent exits",
+          "[shadow][hidden]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 4 * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->fill(A, 4 * P, 'a')->outcome == Outcome::kOk);
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  REQUIRE((*c)->fill(A, 4 * P, 'c')->outcome == Outcome::kOk);  // the child copied every page up
+  REQUIRE(p->fill(A, 4 * P, 'p')->outcome == Outcome::kOk);     // and so did the parent
+  // The object both shadow still holds the four original pages: nobody can
+  // reach them (each side sees its own copies).
+  CHECK(m->stats().hidden_pages == 4);
+  CHECK_INVARIANTS(*m);
+  REQUIRE_OK((*c)->exit());
+  // One shadow left: it collapses the shared object into itself, dropping
+  // the pages it shadows.
+  CHECK(m->stats().hidden_pages == 0);
+  CHECK(m->stats().object_collapses >= 1);
+  CHECK(read_str(p, A, 1) == "p");
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("shadow: a write to a page only its first object's backing object holds renames it", "[shadow][cow]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->fill(A, 2 * P, 'a')->outcome == Outcome::kOk);
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  write_str(*c, A, "c");  // the child shadows the object
+  write_str(p, A, "p");   // the parent too: the object now backs two shadows
+  REQUIRE_OK((*c)->exit());
+  // The parent's shadow is the object's only user: collapse ran at the
+  // child's exit, so the next write finds its page in the first object.
+  const UvmExp before = m->stats();
+  write_str(p, A + P, "q");
+  const UvmExp after = m->stats();
+  CHECK(after.cow_faults == before.cow_faults);
+  CHECK(read_str(p, A, 1) == "p");
+  CHECK(read_str(p, A + P, 1) == "q");
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("shadow: anon loans are EOPNOTSUPP, kernel loans work on object pages", "[shadow][loan]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "lent");
+  auto a = m->loan(*p, A, P, LoanTo::kAnon);
+  CHECK(errno_of(a.status()) == EOPNOTSUPP);
+  auto k = m->loan(*p, A, 2 * P, LoanTo::kKernel);
+  REQUIRE(k.ok());
+  write_str(p, A, "owner");  // breaks the loan: the borrower keeps the old bytes
+  auto r = m->loan_read(*k, 0, 4);
+  REQUIRE(r.ok());
+  CHECK(std::string(r->begin(), r->end()) == "lent");
+  CHECK(read_str(p, A, 5) == "owner");
+  CHECK(m->stats().loan_break_obj == 1);
+  CHECK_INVARIANTS(*m);
+  REQUIRE_OK(m->unloan(*k));
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("shadow: the checker catches a wrong reference count and a chain loop", "[shadow][check]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "x");
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  write_str(*c, A, "y");
+  CHECK_INVARIANTS(*m);
+  const MapEntry* e = (*c)->vmspace().map->lookup(A);
+  REQUIRE(e != nullptr);
+  ShadowObject* first = e->sref.obj;
+  REQUIRE(first != nullptr);
+  REQUIRE(first->backing_object != nullptr);
+  first->uo_refs++;
+  CHECK_FALSE(m->check().ok());
+  first->uo_refs--;
+  CHECK_INVARIANTS(*m);
+  ShadowObject* b = first->backing_object;
+  b->backing_object = first;  // a loop
+  CHECK_FALSE(m->check().ok());
+  b->backing_object = nullptr;
+  CHECK_INVARIANTS(*m);
+}
+
+TEST_CASE("shadow: dump shows each entry's chain", "[shadow][dump]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 4 * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->fill(A, 4 * P, 'a')->outcome == Outcome::kOk);
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  write_str(*c, A, "c");
+  auto d = dump_process(**c);
+  REQUIRE(d.ok());
+  CHECK(d->anon_model == "shadow");
+  REQUIRE(d->entries.size() == 1);
+  const auto& chain = d->entries[0].chain;
+  REQUIRE(chain.size() == 2);
+  CHECK(chain[0].depth == 0);
+  CHECK(chain[0].resident == 1);
+  CHECK(chain[0].refs == 1);
+  CHECK(chain[1].shadow_count == 1);
+  CHECK(chain[1].refs == 2);  // the parent's entry and the child's shadow
+  CHECK(chain[1].resident == 4);
+  const std::string text = dump_text(*d);
+  CHECK(text.find("backing object S") != std::string::npos);
+  CHECK(dump_json(*d).find("\"chain\":") != std::string::npos);
+  CHECK(dump_json(*d).find("\"shadow_count\":") != std::string::npos);
+}
