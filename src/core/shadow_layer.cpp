@@ -55,13 +55,19 @@ void ShadowLayer::lookup_range(const MapEntry& e, vaddr_t lo, vaddr_t hi, UpperP
   for (int i = 0; i < n; i++) out[i] = lookup(e, lo + ptoa(static_cast<std::uint64_t>(i)));
 }
 
-// Needs-copy: an entry without an object gets a new one (zero-fill on
-// demand; a large entry only for the chunk around the fault, as UVM's
-// amap_copy does, so that both models clip the same entries); one with an
-// object gets a shadow of it (vm_object_shadow).
+// Needs-copy: an entry without an object gets a new one for its whole range
+// (zero-fill on demand), as FreeBSD's vm_map_lookup does at an entry's first
+// fault (vm_object_allocate_anon of the entry's size): objects are sparse, so
+// their size costs nothing, and one object per entry is what makes chains
+// form as they do in the BSD VM. (UVM instead takes a 16-page chunk around
+// the fault in a large entry, amap_copy's UVM_AMAP_CHUNK, because an amap's
+// arrays are as large as the amap; the two models' entries may therefore be
+// clipped differently, which nothing a process reads depends on.) Only an
+// entry larger than an object can be (kMaxPages) takes a chunk here. One with
+// an object gets a shadow of it (vm_object_shadow).
 bool ShadowLayer::copy(VmMap& map, MapEntry* e, vaddr_t start, vaddr_t end, bool chunked) {
   if (!e->sref.obj) {
-    if (chunked && e->npages() >= UVM_AMAP_LARGE) {
+    if (chunked && e->npages() > ShadowObject::kMaxPages) {
       const vaddr_t chunksize = static_cast<vaddr_t>(UVM_AMAP_CHUNK) << kPageShift;
       start = (start / chunksize) * chunksize;
       end = ((end + chunksize - 1) / chunksize) * chunksize;
