@@ -12,8 +12,9 @@ INTRO = """A machine of M bytes (swap M/4, soft backend) runs the workload
 `c fill M/4 0x33`, `p sum 3M/4`, `c sum 3M/4` through the library; a real
 host process does the same work (mmap, memset, fork, the child's memset, both
 FNV-1a sums with the same function, the parent waiting for the child). Each
-run is its own process; the two sides alternate in every round and must
-compute the same sums. The simulated machine's memory is exactly full after
+run is its own process, after one unrecorded run of each side at the
+largest size; the two sides alternate in every round and must compute the
+same sums. The simulated machine's memory is exactly full after
 the child's writes, so it pages: the page daemon writes part of memory to
 swap and the sums read it back (the same counters whatever the speed; a test
 checks them on a 16 MiB machine). "host memory" is uvmsim's peak resident
