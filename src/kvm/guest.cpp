@@ -21,7 +21,7 @@ using namespace x86;
 namespace {
 
 constexpr std::uint64_t k1G = 1ull << 30, k2M = 2ull << 20;
-constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
 // A fault that comes back this many times in a row, unchanged, was not fixed
 // (a missing invalidation, or a handler that maps nothing): stop.
 constexpr int kMaxSameFault = 16;
