@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "core/object_pageout.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/trace_events.h"
@@ -108,36 +109,13 @@ void ShadowObject::release_clean(Page* pg) {
   if (in_swap && uvm.swap) uvm.swap->swpgonly++;
 }
 
-// One page to swap, then freed (as Aobj::pageout). errno (ENOSPC: swap full).
+// One page to swap, then freed (core/object_pageout.h). errno (ENOSPC: swap full).
 int ShadowObject::pageout(Page* pg) {
-  uvm_pageunmap(*uvm.pm, pg);  // harvests the modified bit
   const std::uint64_t idx = atop(pg->offset());
-  int slot = swslot(idx);
-  const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
-  if (dirty || slot == 0) {
-    if (!uvm.swap) return ENOSPC;
-    const bool fresh = slot == 0;
-    if (fresh) {
-      slot = uvm.swap->alloc(1);
-      if (slot == 0) return ENOSPC;
-    }
-    if (int err = uvm.swap->write(slot, uvm.pm->data(pg), 1); err != 0) {
-      uvm.cnt.pgswapouterr++;
-      swslots_.erase(idx);
-      uvm.swap->free(slot, 1);
-      pg->flags &= ~PG_CLEAN;
-      return err;
-    }
-    swslots_[idx] = slot;
-    uvm.cnt.pgswapout++;
-    trace_io(uvm, "swap-write", 1);
-    trace_pageout(uvm, "shadow", trace_page_ref(uvm, pg), 1);
-  }
-  remove_page(pg);
-  uvm.pm->clear_wiring(pg);
-  uvm.pm->free(pg);
-  uvm.swap->swpgonly++;
-  return 0;
+  return uvm_object_pageout(*this, pg, swslot(idx), [&](int slot) {
+    if (slot != 0) swslots_[idx] = slot;
+    else swslots_.erase(idx);
+  }, "shadow");
 }
 
 int ShadowObject::put(voff_t start, voff_t end, int flags) {

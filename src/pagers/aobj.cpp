@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/object_pageout.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
@@ -179,37 +180,13 @@ void Aobj::release_clean(Page* pg) {
   if (in_swap && uvm.swap) uvm.swap->swpgonly++;
 }
 
-// Write one page to swap and free it. Returns errno (ENOSPC: swap full).
+// Write one page to swap and free it (core/object_pageout.h). Returns
+// errno (ENOSPC: swap full).
 int Aobj::pageout(Page* pg) {
-  uvm_pageunmap(*uvm.pm, pg);  // harvests the modified bit
   const int pageidx = static_cast<int>(atop(pg->offset()));
-  int slot = find_swslot(pageidx);
-  const bool dirty = !(pg->flags & PG_CLEAN) || (pg->mdattrs & PGA_MODIFIED);
-  if (dirty || slot == 0) {
-    if (!uvm.swap) return ENOSPC;
-    if (slot == 0) {
-      slot = uvm.swap->alloc(1);
-      if (slot == 0) return ENOSPC;
-    }
-    if (int err = uvm.swap->write(slot, uvm.pm->data(pg), 1); err != 0) {
-      // The slot's contents are undefined now: release it (and an old one
-      // this page had); the page keeps the only copy, dirty.
-      uvm.cnt.pgswapouterr++;
-      if (find_swslot(pageidx)) set_swslot(pageidx, 0);
-      uvm.swap->free(slot, 1);
-      pg->flags &= ~PG_CLEAN;
-      return err;
-    }
-    set_swslot(pageidx, slot);
-    uvm.cnt.pgswapout++;
-    trace_io(uvm, "swap-write", 1);
-    trace_pageout(uvm, "aobj", trace_page_ref(uvm, pg), 1);
-  }
-  remove_page(pg);
-  uvm.pm->clear_wiring(pg);
-  uvm.pm->free(pg);
-  uvm.swap->swpgonly++;
-  return 0;
+  return uvm_object_pageout(*this, pg, find_swslot(pageidx), [&](int slot) {
+    if (slot != 0 || find_swslot(pageidx) != 0) set_swslot(pageidx, slot);
+  }, "aobj");
 }
 
 int Aobj::put(voff_t start, voff_t end, int flags) {
