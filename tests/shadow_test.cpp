@@ -11,6 +11,7 @@
 #include "core/uvm.h"
 #include "core/vm_map.h"
 #include "core/vmspace.h"
+#include "fmt/format.h"
 #include "helpers.h"
 #include "uvmsim/dump.h"
 #include "uvmsim/loan.h"
@@ -137,6 +138,13 @@ TEST_CASE("shadow: fork-write generations grow a chain that collapses as process
   CHECK_INVARIANTS(*m);
   UvmExp s = m->stats();
   CHECK(s.chain_max >= 5);
+  // The histogram: p sees its own object (1), each generation one more.
+  CHECK(s.chains_1 == 1);
+  CHECK(s.chains_2 == 1);
+  CHECK(s.chains_3_4 == 2);
+  CHECK(s.chains_5_8 == 1);
+  CHECK(s.chains_9_16 + s.chains_17up == 0);
+  CHECK(s.chain_mean_x100 == (1 + 2 + 3 + 4 + 5) * 100 / 5);
   CHECK(s.object_shadows >= 4);
   // The ancestors exit: the objects under the last child collapse into it.
   for (std::size_t i = 0; i + 1 < gens.size(); i++) {
@@ -265,8 +273,60 @@ TEST_CASE("shadow: dump shows each entry's chain", "[shadow][dump]") {
   CHECK(chain[1].shadow_count == 1);
   CHECK(chain[1].refs == 2);  // the parent's entry and the child's shadow
   CHECK(chain[1].resident == 4);
+  // What the child sees: its copy of page 0 above, pages 1-3 below; the
+  // parent's chain holds the lower object too.
+  CHECK(chain[0].seen == 1);
+  CHECK(chain[1].seen == 3);
+  CHECK(chain[0].shared_with.empty());
+  REQUIRE(chain[1].shared_with.size() == 1);
+  CHECK(chain[1].shared_with[0].process == "p");
+  // The queue summary counts the pages the child sees through its chain.
+  CHECK(d->queues.proc_active + d->queues.proc_inactive + d->queues.proc_none == 4);
   const std::string text = dump_text(*d);
   CHECK(text.find("backing object S") != std::string::npos);
+  CHECK(text.find("this entry sees 3 resident, 0 in swap, also in p") != std::string::npos);
   CHECK(dump_json(*d).find("\"chain\":") != std::string::npos);
   CHECK(dump_json(*d).find("\"shadow_count\":") != std::string::npos);
+  CHECK(dump_json(*d).find("\"seen\": 3") != std::string::npos);
+  const std::string dot = dump_dot(*d);
+  CHECK(dot.find(fmt::format("S{} -> S{}", chain[0].object, chain[1].object)) != std::string::npos);
+  CHECK(dot.find(fmt::format("S{} -> \"proc_p\"", chain[1].object)) != std::string::npos);
+
+  // The parent sees all four pages of the lower object; after the child
+  // exits, its object is gone and the parent's chain is one object.
+  auto dp = dump_process(*p);
+  REQUIRE(dp.ok());
+  REQUIRE(dp->entries[0].chain.size() == 1);
+  CHECK(dp->entries[0].chain[0].seen == 4);
+  REQUIRE_OK((*c)->exit());
+  dp = dump_process(*p);
+  REQUIRE(dp.ok());
+  REQUIRE(dp->entries[0].chain.size() == 1);
+  CHECK(dp->entries[0].chain[0].shared_with.empty());
+}
+
+TEST_CASE("shadow: a dump tells hidden pages from the ones an entry sees", "[shadow][dump][hidden]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 4 * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->fill(A, 4 * P, 'a')->outcome == Outcome::kOk);
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  // Both sides rewrite everything: the shared object's four pages are seen
+  // by neither entry (hidden), until one side exits.
+  REQUIRE(p->fill(A, 4 * P, 'b')->outcome == Outcome::kOk);
+  REQUIRE((*c)->fill(A, 4 * P, 'c')->outcome == Outcome::kOk);
+  CHECK_INVARIANTS(*m);
+  const UvmExp s = m->stats();
+  CHECK(s.hidden_pages == 4);
+  CHECK(s.chains_2 == 2);
+  for (Process* q : {p, *c}) {
+    auto d = dump_process(*q);
+    REQUIRE(d.ok());
+    const auto& chain = d->entries[0].chain;
+    REQUIRE(chain.size() == 2);
+    CHECK(chain[0].seen == 4);
+    CHECK(chain[1].resident == 4);
+    CHECK(chain[1].seen == 0);
+  }
 }

@@ -96,7 +96,12 @@ struct DumpChainLink {
   std::uint64_t size = 0;            // pages
   std::uint64_t resident = 0;        // resident pages of the whole object
   std::uint64_t swapped = 0;         // pages only in swap, whole object
+  // What this entry sees through the object: its pages in the entry's
+  // window that no object above shadows (resident; only in swap). The rest
+  // of the object's pages are shadowed, outside the window, or hidden.
+  std::uint64_t seen = 0, seen_swapped = 0;
   bool one_mapping = false;          // OBJ_ONEMAPPING
+  std::vector<DumpSharer> shared_with;  // other processes whose chains hold it
 };
 
 struct DumpEntry {

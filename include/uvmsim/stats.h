@@ -127,6 +127,12 @@ namespace uvmsim {
   X(objects, "shadow model: live anonymous objects")                              \
   X(chain_max, "shadow model: longest object chain behind a map entry")           \
   X(chain_mean_x100, "shadow model: mean chain length over entries with one, x100") \
+  X(chains_1, "shadow model: entries whose chain has 1 object")                  \
+  X(chains_2, "shadow model: entries whose chain has 2 objects")                 \
+  X(chains_3_4, "shadow model: entries whose chain has 3-4 objects")             \
+  X(chains_5_8, "shadow model: entries whose chain has 5-8 objects")             \
+  X(chains_9_16, "shadow model: entries whose chain has 9-16 objects")           \
+  X(chains_17up, "shadow model: entries whose chain has 17 objects or more")     \
   X(hidden_pages, "shadow model: object pages no mapping can reach")              \
   X(hidden_swslots, "shadow model: swap slots of object pages no mapping can reach")
 

@@ -28,6 +28,38 @@ int shadow_chain_depth(const ShadowObject* first) {
   return n;
 }
 
+void shadow_chain_visible(const MapEntry& e, absl::FunctionRef<void(const ChainVisible&)> f) {
+  const std::uint64_t n = e.npages();
+  // base[k]: index in the k-th object of the entry's first page.
+  std::vector<const ShadowObject*> above;
+  std::vector<std::uint64_t> base;
+  std::uint64_t b = e.sref.off;
+  int depth = 0;
+  for (const ShadowObject* o = e.sref.obj; o; o = o->backing_object, depth++) {
+    auto visible = [&](std::uint64_t epage) {
+      for (std::size_t k = 0; k < above.size(); k++) {
+        const std::uint64_t i = base[k] + epage;
+        if (above[k]->has(i) || above[k]->marked(i)) return false;
+      }
+      return true;
+    };
+    // Resident pages (memq, by offset) and swap slots (by index), merged in
+    // index order; a page with a slot is reported once, as resident.
+    for (auto it = o->memq.lower_bound(ptoa(b)); it != o->memq.end() && atop(it->first) < b + n; ++it) {
+      const std::uint64_t epage = atop(it->first) - b;
+      if (visible(epage)) f(ChainVisible{o, depth, atop(it->first), epage, it->second});
+    }
+    for (auto it = o->swslots().lower_bound(b); it != o->swslots().end() && it->first < b + n; ++it) {
+      if (o->page_at(it->first)) continue;
+      const std::uint64_t epage = it->first - b;
+      if (visible(epage)) f(ChainVisible{o, depth, it->first, epage, nullptr});
+    }
+    above.push_back(o);
+    base.push_back(b);
+    b += o->backing_object_offset;
+  }
+}
+
 // ---------------------------------------------------------------- shadow
 
 // The entry is about to write memory it shares (needs-copy): put a new empty

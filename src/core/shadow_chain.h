@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "absl/functional/function_ref.h"
 #include "core/shadow_object.h"
 #include "core/shadow_ref.h"
 
@@ -28,6 +29,21 @@ ChainHit shadow_chain_lookup(ShadowObject* first, std::uint64_t idx);
 
 // Objects in the chain from first (1 for a lone object; 0 for none).
 int shadow_chain_depth(const ShadowObject* first);
+
+// What an entry sees through its chain: every resident page and swap slot
+// of the chain inside the entry's window that no object above shadows (nor
+// a free mark hides), with its object's depth (0: the first object) and the
+// entry page it stands for (0 for the entry's start). Pages outside every
+// such walk are the chain's hidden pages. Cost: the chain's pages and slots
+// in the window, times the depth.
+struct ChainVisible {
+  const ShadowObject* obj;
+  int depth;
+  std::uint64_t idx;    // index in obj
+  std::uint64_t epage;  // page of the entry (address = start + ptoa(epage))
+  const Page* page;     // resident page, or null: only in swap
+};
+void shadow_chain_visible(const MapEntry& e, absl::FunctionRef<void(const ChainVisible&)> f);
 
 // vm_object_shadow: the entry gets a new empty object of its size in front
 // of its current one (which it keeps as backing object, the entry's

@@ -167,7 +167,8 @@ int ShadowLayer::swap_off(int, int) {
   return 0;  // the objects' own swap_off (Machine::swapoff walks every object)
 }
 
-// ---- gauges: chain lengths and the pages no mapping can reach.
+// ---- gauges: chain lengths (max, mean, histogram) and the pages no mapping
+// can reach.
 void ShadowLayer::gauges(UvmExp& s) const {
   absl::flat_hash_set<std::pair<const ShadowObject*, std::uint64_t>> reachable;
   std::uint64_t chains = 0, depth_sum = 0;
@@ -179,27 +180,9 @@ void ShadowLayer::gauges(UvmExp& s) const {
       chains++;
       depth_sum += static_cast<std::uint64_t>(d);
       s.chain_max = std::max<std::uint64_t>(s.chain_max, static_cast<std::uint64_t>(d));
-      // Each object's pages in the entry's window that nothing above shadows.
-      std::uint64_t lo = e.sref.off, hi = e.sref.off + e.npages();
-      std::vector<const ShadowObject*> above;
-      std::vector<std::uint64_t> shifts;  // index in `above[k]` = i - shifts[k]
-      std::uint64_t shift = 0;
-      for (const ShadowObject* o = e.sref.obj; o; o = o->backing_object) {
-        auto visible = [&](std::uint64_t j) {
-          for (std::size_t k = 0; k < above.size(); k++) {
-            const std::uint64_t i = j - (shift - shifts[k]);
-            if (above[k]->has(i) || above[k]->marked(i)) return false;
-          }
-          return true;
-        };
-        for (auto it = o->memq.lower_bound(ptoa(lo + shift)); it != o->memq.end() && atop(it->first) < hi + shift; ++it)
-          if (visible(atop(it->first))) reachable.insert({o, atop(it->first)});
-        for (auto it = o->swslots().lower_bound(lo + shift); it != o->swslots().end() && it->first < hi + shift; ++it)
-          if (visible(it->first)) reachable.insert({o, it->first});
-        above.push_back(o);
-        shifts.push_back(shift);
-        shift += o->backing_object_offset;
-      }
+      (d == 1 ? s.chains_1 : d == 2 ? s.chains_2 : d <= 4 ? s.chains_3_4 : d <= 8 ? s.chains_5_8
+       : d <= 16 ? s.chains_9_16 : s.chains_17up)++;
+      shadow_chain_visible(e, [&](const ChainVisible& v) { reachable.insert({v.obj, v.idx}); });
     });
   }
   s.chain_mean_x100 = chains ? depth_sum * 100 / chains : 0;

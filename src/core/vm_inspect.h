@@ -89,7 +89,19 @@ struct InspectChainLink {
   std::uint64_t backing_offset;  // pages
   std::uint64_t size;            // pages
   std::uint64_t resident, swapped;  // pages of the whole object (swapped: in swap, not resident)
+  // What the entry sees through this object: its pages (resident, only in
+  // swap) in the entry's window that no object above shadows.
+  std::uint64_t seen, seen_swapped;
   bool one_mapping;
+};
+
+// A resident page an entry sees through its chain (reported after the
+// entry's chain links, in object depth order then address order).
+struct InspectChainPage {
+  const UvmObject* object;
+  int depth;
+  vaddr_t va;
+  const Page* page;
 };
 
 class VmVisitor {
@@ -99,6 +111,7 @@ class VmVisitor {
   virtual void amap(const InspectEntry&, const InspectAmap&) {}
   virtual void anon(const InspectEntry&, const InspectAnon&) {}
   virtual void chain_link(const InspectEntry&, const InspectChainLink&) {}
+  virtual void chain_page(const InspectEntry&, const InspectChainPage&) {}
   virtual void object(const InspectEntry&, const InspectObject&) {}
   virtual void object_page(const InspectEntry&, const InspectObjectPage&) {}
   virtual void end_entry(const InspectEntry&) {}

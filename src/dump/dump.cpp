@@ -59,6 +59,11 @@ struct SharerIndex final : VmVisitor {
   void object(const InspectEntry& e, const InspectObject& o) override {
     objects[o.object].push_back(DumpSharer{process, e.start});
   }
+  // Shadow model: every object of the entry's chain.
+  void chain_link(const InspectEntry& e, const InspectChainLink& l) override {
+    chain_objects[l.object].push_back(DumpSharer{process, e.start});
+  }
+  absl::flat_hash_map<const UvmObject*, std::vector<DumpSharer>> chain_objects;
 };
 
 class Builder final : public VmVisitor {
@@ -121,9 +126,15 @@ class Builder final : public VmVisitor {
   }
 
   void chain_link(const InspectEntry&, const InspectChainLink& l) override {
-    d_.entries.back().chain.push_back(DumpChainLink{l.id, l.depth, l.refs, l.shadow_count, l.index, l.backing_offset,
-                                                    l.size, l.resident, l.swapped, l.one_mapping});
+    DumpChainLink dl{l.id,       l.depth,    l.refs, l.shadow_count,   l.index,     l.backing_offset, l.size,
+                     l.resident, l.swapped,  l.seen, l.seen_swapped,   l.one_mapping, {}};
+    if (auto it = others_.chain_objects.find(l.object); it != others_.chain_objects.end()) dl.shared_with = it->second;
+    d_.entries.back().chain.push_back(std::move(dl));
   }
+
+  // The pages an entry sees through its chain are this process's pages (for
+  // the queue summary), as the anons its amap holds are.
+  void chain_page(const InspectEntry&, const InspectChainPage& p) override { count_queue(p.page); }
 
   void object(const InspectEntry&, const InspectObject& o) override {
     DumpEntry& de = d_.entries.back();

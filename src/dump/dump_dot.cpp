@@ -1,5 +1,6 @@
 // dump_dot: the dump as a Graphviz digraph, left to right:
 //   process -> map entries -> amap -> runs of alike anons -> their pages
+//                          |-> shadow object -> backing object -> ...
 //                          \-> object -> runs of alike resident pages
 // and dashed edges from anons / pages to the other processes that share
 // them. Runs of alike items are one node each (dump_runs.h), and an entry
@@ -54,6 +55,8 @@ std::string dump_dot(const SpaceDump& d) {
     out += fmt::format("  {} -> {}{}{}{};\n", a, b, attrs.empty() ? "" : " [", attrs, attrs.empty() ? "" : "]");
   };
   std::set<std::string> others;
+  std::set<std::uint64_t> chain_nodes;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> chain_edges;
   auto share_edges = [&](const std::string& from, const std::vector<DumpSharer>& s) {
     std::set<std::string> seen;
     for (const DumpSharer& x : s) {
@@ -131,6 +134,28 @@ std::string dump_dot(const SpaceDump& d) {
           edge(nid, pid);
         }
         share_edges(nid, f.shared_with);
+      }
+    }
+    // Shadow model: the entry's chain, first object first; an object shared
+    // by several entries (or backing several shadows) is one node.
+    for (std::size_t k = 0; k < e.chain.size(); k++) {
+      const DumpChainLink& l = e.chain[k];
+      const std::string sid = fmt::format("S{}", l.object);
+      if (chain_nodes.insert(l.object).second) {
+        node(sid,
+             fmt::format("object S{}\nrefs {}, shadows {}{}\nsize {}\n{} resident, {} in swap", l.object, l.refs,
+                         l.shadow_count, l.one_mapping ? "\none-mapping" : "", l.size, l.resident, l.swapped),
+             l.refs > 1 ? "shape=box3d, style=filled, fillcolor=\"#ffd8b0\""
+                        : "shape=box3d, style=filled, fillcolor=\"#fff0c0\"");
+        share_edges(sid, l.shared_with);
+      }
+      const std::string label = fmt::format("label=\"index {}\\nsees {}{}\"", l.index, l.seen,
+                                            l.seen_swapped ? fmt::format(" + {} in swap", l.seen_swapped) : "");
+      if (k == 0) {
+        edge(eid, sid, label);
+      } else if (chain_edges.insert({e.chain[k - 1].object, l.object}).second) {
+        edge(fmt::format("S{}", e.chain[k - 1].object), sid,
+             fmt::format("label=\"backing +{}\", style=bold", e.chain[k - 1].backing_offset));
       }
     }
     if (e.object >= 0) {

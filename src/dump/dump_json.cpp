@@ -73,7 +73,7 @@ std::string dump_json(const SpaceDump& d) {
     }
     w.end_array();
     w.key("chain").begin_array();
-    for (const DumpChainLink& l : e.chain)
+    for (const DumpChainLink& l : e.chain) {
       w.begin_object()
           .field("object", l.object)
           .field("depth", l.depth)
@@ -84,8 +84,12 @@ std::string dump_json(const SpaceDump& d) {
           .field("size", l.size)
           .field("resident", l.resident)
           .field("swapped", l.swapped)
-          .field("one_mapping", l.one_mapping)
-          .end_object();
+          .field("seen", l.seen)
+          .field("seen_swapped", l.seen_swapped)
+          .field("one_mapping", l.one_mapping);
+      sharers_json(w, "shared_with", l.shared_with);
+      w.end_object();
+    }
     w.end_array();
     w.key("object");
     if (e.object >= 0)

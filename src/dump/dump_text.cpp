@@ -85,12 +85,15 @@ std::string dump_text(const SpaceDump& d) {
         out += '\n';
       });
     }
-    for (const DumpChainLink& l : e.chain)
+    for (const DumpChainLink& l : e.chain) {
       out += fmt::format("  {}object S{}: index {}, refs {}, shadows {}, size {}, backing offset {}{}: {} resident, "
-                         "{} in swap\n",
+                         "{} in swap; this entry sees {} resident, {} in swap",
                          l.depth == 0 ? "" : fmt::format("{:>{}}backing ", "", 2 * (l.depth - 1)), l.object, l.index,
                          l.refs, l.shadow_count, l.size, l.backing_offset, l.one_mapping ? ", one-mapping" : "",
-                         l.resident, l.swapped);
+                         l.resident, l.swapped, l.seen, l.seen_swapped);
+      if (!l.shared_with.empty()) out += ", also in " + dump_detail::sharer_names(l.shared_with);
+      out += '\n';
+    }
     if (e.object >= 0) {
       const DumpObject& o = d.objects[static_cast<std::size_t>(e.object)];
       out += fmt::format("  object #{} {}{}: offset {:#x}, refs {}, {} resident, {} in swap ({} of this entry)",
