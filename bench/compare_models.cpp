@@ -61,7 +61,8 @@ const char* const kFields[] = {
     "amaps",       "anons",           "amap_copy",      "amap_cownow",      "ppref_establish", "amap_extend",
     "objects",     "object_allocs",   "object_shadows", "object_shadow_skips", "object_collapses",
     "object_bypasses", "object_splits", "object_coalesces", "cow_faults",   "cow_optim",    "object_fork_copies",
-    "chain_max",   "chain_mean_x100", "hidden_pages",   "hidden_swslots",   "map_entries_merged"};
+    "chain_max",   "chain_mean_x100", "chains_1",       "chains_2",         "chains_3_4",   "chains_5_8",
+    "chains_9_16", "chains_17up",     "hidden_pages",   "hidden_swslots",   "map_entries_merged"};
 
 std::map<std::string, std::uint64_t> snapshot(const Machine& m) {
   std::map<std::string, std::uint64_t> all;

@@ -97,6 +97,8 @@ def verdict(ok):
     return "met" if ok else "not met"
 
 
+HISTOGRAM = ["chains_1", "chains_2", "chains_3_4", "chains_5_8", "chains_9_16", "chains_17up"]
+
 FINAL_FIELDS = [
     ("faults", "faults"), ("flt_anon", "upper layer (case 1)"), ("flt_acow", "of which copies"),
     ("flt_przero", "zero-fill"), ("flt_prcopy", "promote from file"), ("pagecopies", "pages copied"),
@@ -123,6 +125,9 @@ def workload_section(w, d, name, n):
     w(f"| peak swap slots in use | {max(x['swpginuse'] for x in a['steps'])} | "
       f"{max(x['swpginuse'] for x in s['steps'])} |")
     w(f"| longest chain (peak) | — | {max(x.get('chain_max', 0) for x in s['steps'])} |")
+    peak = max(s["steps"], key=lambda x: (x.get("chain_max", 0), x.get("chain_mean_x100", 0)))
+    w(f"| chain lengths when longest (entries with 1 / 2 / 3-4 / 5-8 / 9-16 / 17+ objects) | — | "
+      + " / ".join(str(peak.get(k, 0)) for k in HISTOGRAM) + " |")
     w(f"| hidden pages (peak) / swap slots (peak) | — | {max(x.get('hidden_pages', 0) for x in s['steps'])} / "
       f"{max(x.get('hidden_swslots', 0) for x in s['steps'])} |")
     w(f"| structures (peak) | {max(x['amaps'] for x in a['steps'])} amaps, "
