@@ -1,5 +1,4 @@
 #include "core/anon.h"
-#include "core/trace_events.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -9,6 +8,7 @@
 #include "core/kassert.h"
 #include "core/page.h"
 #include "core/pmap.h"
+#include "core/swap_pageio.h"
 #include "core/uvm.h"
 
 namespace uvmsim {
@@ -101,18 +101,7 @@ int uvm_anon_pagein(Uvm& uvm, Anon* anon) {
   if (!anon->an_swslot || !uvm.swap) return EIO;
   Page* pg = uvm.pagealloc(false);
   if (!pg) return ENOMEM;
-  if (int err = uvm.swap->read(anon->an_swslot, uvm.pm->data(pg)); err != 0) {
-    // The data stays in its slot (NetBSD marks the slot bad and the anon's
-    // data is lost; here a later access can read it once the device is
-    // well): the faulting access gets SIGBUS.
-    uvm.cnt.pgswapinerr++;
-    uvm.pm->free(pg);
-    return EIO;
-  }
-  uvm.swap->swpgonly--;
-  uvm.cnt.pgswapin++;
-  trace_io(uvm, "swap-read", 1);
-  trace_pagein(uvm, "anon", 1);
+  if (int err = uvm_swap_get(uvm, pg, anon->an_swslot, "anon"); err != 0) return err;
   pg->set_uanon(anon);
   pg->flags = static_cast<std::uint16_t>((pg->flags | PG_ANON | PG_CLEAN) & ~(PG_BUSY | PG_FAKE));
   uvm.pm->set_anon_page(anon, pg);

@@ -7,10 +7,9 @@
 #include <cerrno>
 #include <vector>
 
-#include "core/object_pageout.h"
+#include "core/swap_pageio.h"
 #include "core/page.h"
 #include "core/pmap.h"
-#include "core/trace_events.h"
 #include "core/uvm.h"
 #include "core/uvm_page.h"
 
@@ -84,23 +83,8 @@ int ShadowObject::get(voff_t offset, Page** pgp, int flags) {
   const int slot = swslot(idx);
   if (slot == 0) return EFAULT;
   if (flags & PGO_LOCKED) return ENOENT;
-  Page* pg = uvm.pagealloc(false);
-  if (!pg) return ENOMEM;
   // The slot is kept: while the page stays clean it can go again without I/O.
-  if (int err = uvm.swap->read(slot, uvm.pm->data(pg)); err != 0) {
-    uvm.cnt.pgswapinerr++;
-    uvm.pm->free(pg);
-    return EIO;
-  }
-  uvm.swap->swpgonly--;
-  uvm.cnt.pgswapin++;
-  trace_io(uvm, "swap-read", 1);
-  trace_pagein(uvm, "shadow", 1);
-  insert_page(pg, offset);
-  pg->flags = static_cast<std::uint16_t>((pg->flags | PG_CLEAN | PG_TABLED) & ~(PG_BUSY | PG_FAKE));
-  uvm.pm->activate(pg);
-  *pgp = pg;
-  return 0;
+  return uvm_object_swapin(*this, offset, slot, "shadow", pgp);
 }
 
 void ShadowObject::release_clean(Page* pg) {
@@ -109,7 +93,7 @@ void ShadowObject::release_clean(Page* pg) {
   if (in_swap && uvm.swap) uvm.swap->swpgonly++;
 }
 
-// One page to swap, then freed (core/object_pageout.h). errno (ENOSPC: swap full).
+// One page to swap, then freed (core/swap_pageio.h). errno (ENOSPC: swap full).
 int ShadowObject::pageout(Page* pg) {
   const std::uint64_t idx = atop(pg->offset());
   return uvm_object_pageout(*this, pg, swslot(idx), [&](int slot) {

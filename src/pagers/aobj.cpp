@@ -1,11 +1,10 @@
 #include "pagers/aobj.h"
 
-#include "core/trace_events.h"
 
 #include <cerrno>
 #include <cstring>
 
-#include "core/object_pageout.h"
+#include "core/swap_pageio.h"
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/uvm.h"
@@ -148,27 +147,14 @@ int Aobj::get(voff_t offset, Page** pgp, int flags) {
   if (flags & PGO_LOCKED) return ENOENT;
   const int pageidx = static_cast<int>(atop(offset));
   const int slot = find_swslot(pageidx);
-  Page* pg = uvm.pagealloc(slot == 0);
+  // Page in from swap; the slot is kept: while the page stays clean it can
+  // be dropped again without I/O.
+  if (slot) return uvm_object_swapin(*this, offset, slot, "aobj", pgp);
+  // First touch: zeros, dirty from the start (no backing store yet).
+  Page* pg = uvm.pagealloc(true);
   if (!pg) return ENOMEM;
-  if (slot) {
-    // Page in from swap. The slot is kept: while the page stays clean it
-    // can be dropped again without I/O.
-    if (int err = uvm.swap->read(slot, uvm.pm->data(pg)); err != 0) {
-      uvm.cnt.pgswapinerr++;  // the data stays in its slot (see anon.cpp)
-      uvm.pm->free(pg);
-      return EIO;
-    }
-    uvm.swap->swpgonly--;
-    uvm.cnt.pgswapin++;
-    trace_io(uvm, "swap-read", 1);
-    trace_pagein(uvm, "aobj", 1);
-    insert_page(pg, offset);
-    pg->flags = static_cast<std::uint16_t>((pg->flags | PG_CLEAN | PG_TABLED) & ~(PG_BUSY | PG_FAKE));
-  } else {
-    // First touch: zeros, dirty from the start (no backing store yet).
-    insert_page(pg, offset);
-    pg->flags &= ~(PG_BUSY | PG_FAKE | PG_CLEAN);
-  }
+  insert_page(pg, offset);
+  pg->flags &= ~(PG_BUSY | PG_FAKE | PG_CLEAN);
   uvm.pm->activate(pg);
   *pgp = pg;
   return 0;
@@ -180,7 +166,7 @@ void Aobj::release_clean(Page* pg) {
   if (in_swap && uvm.swap) uvm.swap->swpgonly++;
 }
 
-// Write one page to swap and free it (core/object_pageout.h). Returns
+// Write one page to swap and free it (core/swap_pageio.h). Returns
 // errno (ENOSPC: swap full).
 int Aobj::pageout(Page* pg) {
   const int pageidx = static_cast<int>(atop(pg->offset()));

@@ -1,5 +1,5 @@
-// uvm_object_pageout: see object_pageout.h.
-#include "core/object_pageout.h"
+// Anonymous pages to swap and back: see swap_pageio.h.
+#include "core/swap_pageio.h"
 
 #include <cerrno>
 
@@ -11,6 +11,31 @@
 #include "core/uvm_page.h"
 
 namespace uvmsim {
+
+int uvm_swap_get(Uvm& uvm, Page* pg, int slot, std::string_view kind) {
+  if (int err = uvm.swap->read(slot, uvm.pm->data(pg)); err != 0) {
+    uvm.cnt.pgswapinerr++;
+    uvm.pm->free(pg);
+    return EIO;
+  }
+  uvm.swap->swpgonly--;
+  uvm.cnt.pgswapin++;
+  trace_io(uvm, "swap-read", 1);
+  trace_pagein(uvm, kind, 1);
+  return 0;
+}
+
+int uvm_object_swapin(UvmObject& obj, voff_t offset, int slot, std::string_view kind, Page** pgp) {
+  Uvm& uvm = obj.uvm;
+  Page* pg = uvm.pagealloc(false);
+  if (!pg) return ENOMEM;
+  if (int err = uvm_swap_get(uvm, pg, slot, kind); err != 0) return err;
+  obj.insert_page(pg, offset);
+  pg->flags = static_cast<std::uint16_t>((pg->flags | PG_CLEAN | PG_TABLED) & ~(PG_BUSY | PG_FAKE));
+  uvm.pm->activate(pg);
+  *pgp = pg;
+  return 0;
+}
 
 int uvm_object_pageout(UvmObject& obj, Page* pg, int slot, absl::FunctionRef<void(int)> set_slot, const char* kind) {
   Uvm& uvm = obj.uvm;

@@ -1,0 +1,40 @@
+// Anonymous pages to swap and back: the steps that anons, aobjs and the
+// shadow model's objects share. Each keeps its own record of slots (an
+// anon's an_swslot, an object's table by page index).
+#pragma once
+
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "uvmsim/types.h"
+
+namespace uvmsim {
+
+struct Page;
+struct Uvm;
+class UvmObject;
+
+// uvm_swap_get: read the page kept in `slot` into pg, a new page nobody owns
+// yet. On success the slot is kept (the page is clean against it: it can go
+// again without I/O) and swpgonly drops by one. On a failed read pg is
+// freed, pgswapinerr counted and EIO returned; the data stays in its slot
+// (NetBSD marks the slot bad and the data is lost; here a later access can
+// read it once the device is well), and the faulting access gets SIGBUS.
+// `kind` names the owner in traces ("anon", "aobj", "shadow").
+int uvm_swap_get(Uvm& uvm, Page* pg, int slot, std::string_view kind);
+
+// An anonymous object's page at offset, read back from its slot: a new
+// page, read (uvm_swap_get), inserted clean and activated. errno: ENOMEM
+// without a free page, EIO from the read.
+int uvm_object_swapin(UvmObject& obj, voff_t offset, int slot, std::string_view kind, Page** pgp);
+
+// Unmaps pg (harvesting its modified bit) and, when it is dirty or has no
+// slot (`slot` is its current one, 0 for none), writes it to a slot (a new
+// one when it had none). set_slot records the slot for the page's index (0:
+// none). Then removes pg from obj and frees it. errno: ENOSPC when swap is
+// full; the write's errno when the swap write fails, and then the slot is
+// released and pg stays, dirty, with the only copy. `kind` names the pager
+// in traces.
+int uvm_object_pageout(UvmObject& obj, Page* pg, int slot, absl::FunctionRef<void(int)> set_slot, const char* kind);
+
+}  // namespace uvmsim
