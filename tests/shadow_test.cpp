@@ -36,6 +36,24 @@ std::unique_ptr<Machine> machine_with(AnonModel model, std::uint64_t mem = 16ull
   return std::move(*m);
 }
 
+// A shadow machine whose process p filled npages of private memory at A
+// with 'a' and forked c: the start of most shapes below.
+struct Forked {
+  std::unique_ptr<Machine> m;
+  Process* p;
+  Process* c;
+};
+Forked filled_then_forked(std::uint64_t npages) {
+  Forked f{machine_with(AnonModel::kShadow), nullptr, nullptr};
+  f.p = spawn(*f.m, "p");
+  REQUIRE(f.p->mmap(A, npages * P, RW, Sharing::kPrivate).ok());
+  REQUIRE(f.p->fill(A, npages * P, 'a')->outcome == Outcome::kOk);
+  auto c = f.p->fork("c");
+  REQUIRE(c.ok());
+  f.c = *c;
+  return f;
+}
+
 std::string page_text(char c, int page) { return std::string(1, c) + std::to_string(page) + "-page"; }
 
 // shared_shadow_inval_test.c: a private mapping is written, the process
@@ -166,19 +184,14 @@ TEST_CASE("shadow: fork-write generations grow a chain that collapses as process
 
 TEST_CASE("shadow: pages a child overwrote are hidden in the parent's object until the parent exits",
           "[shadow][hidden]") {
-  auto m = machine_with(AnonModel::kShadow);
-  Process* p = spawn(*m, "p");
-  REQUIRE(p->mmap(A, 4 * P, RW, Sharing::kPrivate).ok());
-  REQUIRE(p->fill(A, 4 * P, 'a')->outcome == Outcome::kOk);
-  auto c = p->fork("c");
-  REQUIRE(c.ok());
-  REQUIRE((*c)->fill(A, 4 * P, 'c')->outcome == Outcome::kOk);  // the child copied every page up
+  auto [m, p, c] = filled_then_forked(4);
+  REQUIRE(c->fill(A, 4 * P, 'c')->outcome == Outcome::kOk);  // the child copied every page up
   REQUIRE(p->fill(A, 4 * P, 'p')->outcome == Outcome::kOk);     // and so did the parent
   // The object both shadow still holds the four original pages: nobody can
   // reach them (each side sees its own copies).
   CHECK(m->stats().hidden_pages == 4);
   CHECK_INVARIANTS(*m);
-  REQUIRE_OK((*c)->exit());
+  REQUIRE_OK(c->exit());
   // One shadow left: it collapses the shared object into itself, dropping
   // the pages it shadows.
   CHECK(m->stats().hidden_pages == 0);
@@ -188,15 +201,10 @@ TEST_CASE("shadow: pages a child overwrote are hidden in the parent's object unt
 }
 
 TEST_CASE("shadow: a write to a page only its first object's backing object holds renames it", "[shadow][cow]") {
-  auto m = machine_with(AnonModel::kShadow);
-  Process* p = spawn(*m, "p");
-  REQUIRE(p->mmap(A, 2 * P, RW, Sharing::kPrivate).ok());
-  REQUIRE(p->fill(A, 2 * P, 'a')->outcome == Outcome::kOk);
-  auto c = p->fork("c");
-  REQUIRE(c.ok());
-  write_str(*c, A, "c");  // the child shadows the object
+  auto [m, p, c] = filled_then_forked(2);
+  write_str(c, A, "c");  // the child shadows the object
   write_str(p, A, "p");   // the parent too: the object now backs two shadows
-  REQUIRE_OK((*c)->exit());
+  REQUIRE_OK(c->exit());
   // The parent's shadow is the object's only user: collapse ran at the
   // child's exit, so the next write finds its page in the first object.
   const UvmExp before = m->stats();
@@ -254,14 +262,9 @@ TEST_CASE("shadow: the checker catches a wrong reference count and a chain loop"
 }
 
 TEST_CASE("shadow: dump shows each entry's chain", "[shadow][dump]") {
-  auto m = machine_with(AnonModel::kShadow);
-  Process* p = spawn(*m, "p");
-  REQUIRE(p->mmap(A, 4 * P, RW, Sharing::kPrivate).ok());
-  REQUIRE(p->fill(A, 4 * P, 'a')->outcome == Outcome::kOk);
-  auto c = p->fork("c");
-  REQUIRE(c.ok());
-  write_str(*c, A, "c");
-  auto d = dump_process(**c);
+  auto [m, p, c] = filled_then_forked(4);
+  write_str(c, A, "c");
+  auto d = dump_process(*c);
   REQUIRE(d.ok());
   CHECK(d->anon_model == "shadow");
   REQUIRE(d->entries.size() == 1);
@@ -298,7 +301,7 @@ TEST_CASE("shadow: dump shows each entry's chain", "[shadow][dump]") {
   REQUIRE(dp.ok());
   REQUIRE(dp->entries[0].chain.size() == 1);
   CHECK(dp->entries[0].chain[0].seen == 4);
-  REQUIRE_OK((*c)->exit());
+  REQUIRE_OK(c->exit());
   dp = dump_process(*p);
   REQUIRE(dp.ok());
   REQUIRE(dp->entries[0].chain.size() == 1);
@@ -306,21 +309,16 @@ TEST_CASE("shadow: dump shows each entry's chain", "[shadow][dump]") {
 }
 
 TEST_CASE("shadow: a dump tells hidden pages from the ones an entry sees", "[shadow][dump][hidden]") {
-  auto m = machine_with(AnonModel::kShadow);
-  Process* p = spawn(*m, "p");
-  REQUIRE(p->mmap(A, 4 * P, RW, Sharing::kPrivate).ok());
-  REQUIRE(p->fill(A, 4 * P, 'a')->outcome == Outcome::kOk);
-  auto c = p->fork("c");
-  REQUIRE(c.ok());
+  auto [m, p, c] = filled_then_forked(4);
   // Both sides rewrite everything: the shared object's four pages are seen
   // by neither entry (hidden), until one side exits.
   REQUIRE(p->fill(A, 4 * P, 'b')->outcome == Outcome::kOk);
-  REQUIRE((*c)->fill(A, 4 * P, 'c')->outcome == Outcome::kOk);
+  REQUIRE(c->fill(A, 4 * P, 'c')->outcome == Outcome::kOk);
   CHECK_INVARIANTS(*m);
   const UvmExp s = m->stats();
   CHECK(s.hidden_pages == 4);
   CHECK(s.chains_2 == 2);
-  for (Process* q : {p, *c}) {
+  for (Process* q : {p, c}) {
     auto d = dump_process(*q);
     REQUIRE(d.ok());
     const auto& chain = d->entries[0].chain;
