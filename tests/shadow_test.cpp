@@ -328,3 +328,35 @@ TEST_CASE("shadow: a dump tells hidden pages from the ones an entry sees", "[sha
     CHECK(chain[1].seen == 0);
   }
 }
+
+TEST_CASE("shadow: growing an object downwards keeps each swap slot with its page", "[shadow][coalesce][swap]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A + P, 2 * P, RW, Sharing::kPrivate).ok());
+  write_str(p, A + P, "low");
+  write_str(p, A + 2 * P, "high");
+  // The lower page goes to swap, the upper one stays resident: the object
+  // holds a swap-only index below a resident one.
+  const MapEntry* e = p->vmspace().map->lookup(A + P);
+  REQUIRE(e != nullptr);
+  ShadowObject* obj = e->sref.obj;
+  REQUIRE(obj != nullptr);
+  const std::uint64_t base = e->sref.off;
+  REQUIRE(obj->put(ptoa(base), ptoa(base + 1), PGO_CLEANIT | PGO_FREE) == 0);
+  REQUIRE(obj->swslot(base) != 0);
+  REQUIRE(obj->page_at(base) == nullptr);
+  REQUIRE(obj->page_at(base + 1) != nullptr);
+  CHECK_INVARIANTS(*m);
+  // A mapping just below joins the entry; the object has no room below its
+  // index 0, so it is renumbered upwards.
+  const auto merged = m->stats().map_entries_merged;
+  const auto coalesces = m->stats().object_coalesces;
+  REQUIRE(p->mmap(A, P, RW, Sharing::kPrivate).ok());
+  CHECK(m->stats().map_entries_merged == merged + 1);
+  CHECK(m->stats().object_coalesces == coalesces + 1);
+  CHECK_INVARIANTS(*m);
+  CHECK(read_str(p, A, 1) == std::string(1, '\0'));
+  CHECK(read_str(p, A + P, 3) == "low");
+  CHECK(read_str(p, A + 2 * P, 4) == "high");
+  CHECK_INVARIANTS(*m);
+}

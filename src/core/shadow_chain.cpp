@@ -3,6 +3,7 @@
 // place, as vm_object.c does.
 #include "core/shadow_chain.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/page.h"
@@ -103,6 +104,11 @@ std::vector<std::uint64_t> occupied(const ShadowObject* o) {
   for (const auto& [idx, slot] : o->swslots())
     if (!o->page_at(idx)) v.push_back(idx);
   for (std::uint64_t idx : o->marks()) v.push_back(idx);
+  // Three sorted runs: merge them. Coalesce renumbers an object in place
+  // from its highest index down, which is only safe in index order (a swap
+  // slot moved onto an index whose page has not moved yet would pair the
+  // slot with the wrong page).
+  std::sort(v.begin(), v.end());
   return v;
 }
 
