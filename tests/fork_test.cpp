@@ -180,6 +180,36 @@ TEST_CASE("share_protect reaches every sharer", "[amap][share]") {
   CHECK_INVARIANTS(*m);
 }
 
+TEST_CASE("a copy fork of shared memory the parent cannot access keeps other sharers' wired mappings",
+          "[fork][minherit][wire]") {
+  auto m = make_machine();
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 3 * kPageSize, RW, Sharing::kPrivate).ok());
+  REQUIRE_OK(p->minherit(A, 3 * kPageSize, Inherit::kShare));
+  write_str(p, A + kPageSize, "wired");
+  auto s = p->fork("s");
+  REQUIRE(s.ok());
+  // The sharer wires the memory; the parent turns its own access off and
+  // forks a child that gets a copy.
+  REQUIRE_OK((*s)->mlock(A, 3 * kPageSize));
+  REQUIRE_OK(p->minherit(A, 3 * kPageSize, Inherit::kCopy));
+  REQUIRE_OK(p->mprotect(A, 3 * kPageSize, kProtNone));
+  const auto wired = m->stats().wired;
+  auto c = p->fork("c");
+  REQUIRE(c.ok());
+  // The sharer's wired mappings stay (and with them their wirings).
+  CHECK_INVARIANTS(*m);
+  CHECK(m->stats().wired == wired);
+  const auto faults = m->stats().faults;
+  CHECK(read_str(*s, A + kPageSize, 5) == "wired");
+  CHECK(m->stats().faults == faults);
+  REQUIRE_OK((*c)->mprotect(A, 3 * kPageSize, kProtRead));  // the child inherited no access
+  CHECK(read_str(*c, A + kPageSize, 5) == "wired");
+  write_str(*s, A + kPageSize, "again");
+  CHECK(read_str(*c, A + kPageSize, 5) == "wired");  // the copy child kept its snapshot
+  CHECK_INVARIANTS(*m);
+}
+
 TEST_CASE("minherit share/copy/none/zero", "[fork][minherit]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");

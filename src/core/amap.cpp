@@ -446,6 +446,9 @@ bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** exten
 // ---------------------------------------------------------------- protect
 
 void amap_share_protect(MapEntry* entry, Prot prot) {
+  // Lowering, not removing: removing mappings would take wired ones
+  // without their wirings (uvm_pageunmap does both).
+  UVM_KASSERT_MSG(prot != kProtNone, "amap_share_protect removes no mappings");
   Amap* amap = entry->aref.ar_amap;
   // Walk the entry's slot range (the seed walks the used-slot list when that
   // is shorter; without am_slots the range is the shorter walk).

@@ -129,7 +129,8 @@ void amap_splitref(Aref* origref, Aref* splitref, vaddr_t offset);
 // *extend_case (optional) receives "1f", "1b", "2f", "2b" or "3" (seed's cases).
 bool amap_extend(MapEntry* entry, vsize_t addsize, int flags, const char** extend_case = nullptr);
 // amap_share_protect: pmap_page_protect every resident anon page the entry
-// covers (all sharers of the amap see the protection).
+// covers (all sharers of the amap see the protection). prot lowers the
+// mappings and must not be none (removing them is uvm_pageunmap's job).
 void amap_share_protect(MapEntry* entry, Prot prot);
 // amap_wipeout: the last reference is gone: drop every anon and free.
 void amap_wipeout(Amap* amap);

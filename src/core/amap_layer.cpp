@@ -189,8 +189,10 @@ int AmapLayer::fork_copy(VmMap& parent, VmMap& child, MapEntry* e) {
     // path and replaces the anon in the shared amap for all sharers.
     // (NetBSD marks the parent entry needs-copy here instead, which
     // silently unshares the parent from the other sharers at its next
-    // write; we keep the sharing.)
-    amap_share_protect(e, e->protection & ~kProtWrite);
+    // write; we keep the sharing.) Only write permission goes, whatever
+    // this entry's own protection: the other sharers' mappings (wired ones
+    // among them) stay.
+    amap_share_protect(e, kProtRead | kProtExec);
   } else if (amap && !e->needs_copy()) {
     // Usual case: write-protect the parent and make it needs-copy, so the
     // next write by either side copies. Already needs-copy means a previous
