@@ -141,6 +141,32 @@ TEST_CASE("mlock of a private file mapping without write in its maximum protecti
 
 // ---- mlock / munlock errors (sys_mlock, sys_munlock, uvm_map_pageable)
 
+TEST_CASE("a wiring that promotes a file page leaves the page's wired mapping elsewhere alone",
+          "[fidelity][fault][promote][wire]") {
+  auto m = make_machine();
+  REQUIRE_OK(m->create_file("f", 4 * P, 'f'));
+  Process* p = spawn(*m, "p");
+  constexpr vaddr_t S = 0x20000000, C = 0x30000000;
+  // The file's page 1, shared and wired.
+  REQUIRE(p->mmap_file(S, P, RW, Sharing::kShared, "f", P).ok());
+  REQUIRE_OK(p->mlock(S, P));
+  // A private mapping of the file whose anonymous layer covers all four
+  // pages; wiring its first two clips it, so two entries hold that layer.
+  REQUIRE(p->mmap_file(C, 4 * P, RW, Sharing::kPrivate, "f", 0).ok());
+  write_str(p, C + 3 * P, "last");
+  const auto wired = m->stats().wired;
+  REQUIRE_OK(p->mlock(C, 2 * P));  // promotes the file's pages 0 and 1
+  CHECK_INVARIANTS(*m);
+  CHECK(m->stats().wired == wired + 2);
+  // The shared wired mapping of page 1 is still there: no fault.
+  const auto faults = m->stats().faults;
+  CHECK(read_str(p, S, 1) == "f");
+  CHECK(m->stats().faults == faults);
+  write_str(p, C + P, "private");
+  CHECK(read_str(p, S, 7) == "fffffff");
+  CHECK_INVARIANTS(*m);
+}
+
 TEST_CASE("mlock and munlock errors follow uvm_map_pageable", "[fidelity][wire][errors]") {
   auto m = make_machine();
   Process* p = spawn(*m, "p");

@@ -57,9 +57,11 @@ std::optional<Fault> ShadowLayer::fault_upper(FaultCtx& f) {
     } else {
       Page* npg = uvm_pagecopy(uvm_, pg);
       if (!npg) return uvm_fault_failed(f, FaultResult::kNoMem);
-      // Other entries sharing the first object may map the old page here:
-      // they must find the copy from now on.
-      if (first->entry_refs() > 1) uvm_pageunmap(*uvm_.pm, pg);
+      // Entries that share the first object in place (OBJ_SHARED, as
+      // AMAP_SHARED on UVM) may map the old page here: they must find the
+      // copy from now on. Clipped siblings also hold the object, but their
+      // windows are disjoint from this index: their mappings stay.
+      if (first->flags & OBJ_SHARED) uvm_pageunmap(*uvm_.pm, pg);
       first->insert_page(npg, ptoa(idx));
       pg = npg;
       uvm_.cnt.cow_faults++;
@@ -92,8 +94,11 @@ Fault ShadowLayer::fault_promote(FaultCtx& f, Page* uobjpage) {
   if (!pg) return uvm_fault_failed(f, FaultResult::kNoMem);
   if (uobjpage) count_fault_event(uvm_, &UvmExp::flt_prcopy, &ProcessStats::flt_prcopy);
   else count_fault_event(uvm_, &UvmExp::flt_przero, &ProcessStats::flt_przero);
-  // Other entries sharing the first object may map the file's page here.
-  if (uobjpage && first->entry_refs() > 1) uvm_pageunmap(*uvm_.pm, uobjpage);
+  // Entries sharing the first object in place may map the file's page here
+  // (uvm_fault_lower_promote's AMAP_SHARED rule); clipped siblings cannot,
+  // and a wired mapping of the file page elsewhere must not lose its wiring
+  // for them.
+  if (uobjpage && (first->flags & OBJ_SHARED)) uvm_pageunmap(*uvm_.pm, uobjpage);
   const std::uint64_t idx = fault_index(f);
   first->clear_mark(idx);
   first->insert_page(pg, ptoa(idx));
