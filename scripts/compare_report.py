@@ -4,16 +4,16 @@
 usage: compare_report.py COMPARE.json OUT.md IMG_DIR
 """
 import datetime
-import json
 import os
 import platform
 import statistics
-import sys
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from report_args import report_args  # noqa: E402
 
 MODELS = ("amap", "shadow")
 
@@ -158,13 +158,7 @@ def workload_section(w, d, name, n):
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.exit(__doc__)
-    src, out_md, img = sys.argv[1:]
-    with open(src) as f:
-        d = json.load(f)
-    os.makedirs(img, exist_ok=True)
-    rel = os.path.relpath(img, os.path.dirname(os.path.abspath(out_md)) or ".")
+    d, _, out_md, img, rel = report_args(__doc__)
     plot_generations(d, ["fork_chain", "fork_tree"], os.path.join(img, "compare_generations.png"))
     plot_steps(d, "partial_unmap", os.path.join(img, "compare_unmap.png"),
                "partial unmap of copy-on-write memory: pages held")

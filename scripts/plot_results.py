@@ -3,7 +3,6 @@
 
 usage: plot_results.py RESULTS.json OUT.md IMG_DIR
 """
-import json
 import os
 import sys
 
@@ -14,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bigmem_section import bigmem_section  # noqa: E402
+from report_args import report_args  # noqa: E402
 
 
 def med(x):
@@ -121,15 +121,9 @@ def full_swap_section(w, path):
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.exit(__doc__)
-    src, out_md, img = sys.argv[1:]
-    with open(src) as f:
-        d = json.load(f)
-    os.makedirs(img, exist_ok=True)
+    d, src, out_md, img, rel = report_args(__doc__)
     plot_fork(d, os.path.join(img, "fork.png"))
     plot_faults(d, os.path.join(img, "faults.png"))
-    rel = os.path.relpath(img, os.path.dirname(os.path.abspath(out_md)) or ".")
 
     p, c = d["platform"], d["config"]
     dz, cow = d["dz"], d["cow"]
