@@ -14,7 +14,12 @@ host process does the same work (mmap, memset, fork, the child's memset, both
 FNV-1a sums with the same function, the parent waiting for the child). Each
 run is its own process, after one unrecorded run of each side at the
 largest size; the two sides alternate in every round and must compute the
-same sums. The simulated machine's memory is exactly full after
+same sums. Before every run the benchmark touches and frees as much host
+memory as the run will use: on a virtualised host, memory the host kernel
+has left idle for a while goes back to the hypervisor, and touching it again
+costs 20-40x more (2.4-4.7 s per GiB here, against 0.06-0.5 s for memory
+just freed), so without this the cost of a run depended on what had run
+before it rather than on the run. The simulated machine's memory is exactly full after
 the child's writes, so it pages: the page daemon writes part of memory to
 swap and the sums read it back (the same counters whatever the speed; a test
 checks them on a 16 MiB machine). "host memory" is uvmsim's peak resident
@@ -80,16 +85,18 @@ def bigmem_section(w, path, img_dir, rel):
             w(f"| {r['mem_mib']} MiB | {label} | {h:.3f} s | {u:.3f} s | "
               f"{statistics.median(ratios):.2f} |")
     w("")
-    w("| memory | uvmsim host memory | / simulated | whole, uvmsim / host (per round) | time / previous size |")
-    w("|---|---|---|---|---|")
+    w("| memory | uvmsim host memory | / simulated | whole, uvmsim / host (per round) "
+      "| time / previous size (median) | same, per round |")
+    w("|---|---|---|---|---|---|")
     prev = None
     for r in runs:
         rss = statistics.median(r["uvmsim"]["maxrss_mib"])
         whole = statistics.median(r["uvmsim"]["whole"])
         per = ", ".join(f"{b / a:.2f}" for a, b in zip(r["host"]["whole"], r["uvmsim"]["whole"]))
         growth = f"{whole / prev[1]:.2f}x for {r['mem_mib'] / prev[0]:.0f}x memory" if prev else ""
-        w(f"| {r['mem_mib']} MiB | {rss:.0f} MiB | {rss / r['mem_mib']:.3f} | {per} | {growth} |")
-        prev = (r["mem_mib"], whole)
+        rounds = ", ".join(f"{b / a:.2f}" for a, b in zip(prev[2], r["uvmsim"]["whole"])) if prev else ""
+        w(f"| {r['mem_mib']} MiB | {rss:.0f} MiB | {rss / r['mem_mib']:.3f} | {per} | {growth} | {rounds} |")
+        prev = (r["mem_mib"], whole, r["uvmsim"]["whole"])
     w("")
     w(f"![phases of the big-machine workload]({rel}/bigmem.png)")
     w("")
