@@ -75,8 +75,9 @@ TEST_CASE("differential: every machine configuration agrees on every operation",
   // longer hunt by hand; CI runs the four above).
   if (const char* env = std::getenv("UVMSIM_DIFF_SEEDS"); env && *env) {
     const std::uint64_t n = std::strtoull(env, nullptr, 10);
+    const std::uint64_t first = hunt_first_seed(100);
     for (std::uint64_t i = 0; i < n; i++) {
-      const std::uint64_t seed = 100 + i;
+      const std::uint64_t seed = first + i;
       if (i % 3 == 0) runs.push_back(Run{seed, 1024, 1024, 1500});
       else if (i % 3 == 1) runs.push_back(Run{seed, 96, 512, 1500});
       else runs.push_back(Run{seed, 64, 0, 600});
@@ -114,8 +115,9 @@ TEST_CASE("differential: the shadow model shows processes what the amap model sh
   std::vector<Run> runs{Run{11, 2048, 2048, 2500}, Run{12, 2048, 0, 2500}, Run{13, 128, 1024, 1500}};
   if (const char* env = std::getenv("UVMSIM_DIFF_SEEDS"); env && *env) {
     const std::uint64_t n = std::strtoull(env, nullptr, 10);
+    const std::uint64_t first = hunt_first_seed(200);
     for (std::uint64_t i = 0; i < n; i++)
-      runs.push_back(i % 2 ? Run{200 + i, 128, 1024, 1500} : Run{200 + i, 2048, 2048, 2500});
+      runs.push_back(i % 2 ? Run{first + i, 128, 1024, 1500} : Run{first + i, 2048, 2048, 2500});
   }
   const Mix mix = differential_mix();
   for (Run r : runs) {

@@ -33,6 +33,14 @@ inline AnonModel test_anon_model() {
   return a != nullptr && std::string(a) == "shadow" ? AnonModel::kShadow : AnonModel::kAmap;
 }
 
+// Longer seed hunts by hand: UVMSIM_SWEEP_SEEDS / UVMSIM_DIFF_SEEDS say how
+// many seeds, UVMSIM_SEED_FIRST where they start (default: the test's own
+// first seed), so a hunt can go on past the seeds an earlier one covered.
+inline std::uint64_t hunt_first_seed(std::uint64_t dflt) {
+  const char* f = std::getenv("UVMSIM_SEED_FIRST");
+  return f != nullptr && *f ? std::strtoull(f, nullptr, 10) : dflt;
+}
+
 inline std::unique_ptr<Machine> make_machine(std::uint64_t mem = 16ull << 20, bool ppref = true,
                                              std::uint64_t swap = 64ull << 20) {
   MachineConfig cfg;
