@@ -360,3 +360,42 @@ TEST_CASE("shadow: growing an object downwards keeps each swap slot with its pag
   CHECK(read_str(p, A + 2 * P, 4) == "high");
   CHECK_INVARIANTS(*m);
 }
+
+// vm_object_coalesce refuses an object that shadows another: the backing
+// object can still gain pages at the indices the new range would cover
+// (here from the parent, which maps it directly), and the new mapping must
+// read zeros. The mapping gets an entry of its own instead. (A random sweep
+// found this: the coalesced range showed the parent's later writes.)
+TEST_CASE("shadow: a mapping next to an entry whose object shadows another gets its own entry",
+          "[shadow][coalesce]") {
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 12 * P, RW, Sharing::kPrivate).ok());
+  write_str(p, A, "first");  // the object for all 12 pages
+  write_str(p, A + P, "second");
+  // The top three pages are not inherited: the parent keeps writing into the
+  // object there, in place, after the fork.
+  REQUIRE_OK(p->minherit(A + 9 * P, 3 * P, Inherit::kZero));
+  Process* c = *p->fork("c");
+  write_str(c, A, "child");  // c's first object now shadows p's (which
+                             // still shows c "second": no collapse, no bypass)
+  const MapEntry* ce = c->vmspace().map->lookup(A);
+  REQUIRE(ce != nullptr);
+  REQUIRE(ce->sref.obj != nullptr);
+  REQUIRE(ce->sref.obj->backing_object != nullptr);
+  // A fresh mapping over the child's top pages, ending its entry at page 8:
+  // the neighbour's object shadows another, so no coalesce.
+  const auto coalesces = m->stats().object_coalesces;
+  REQUIRE(c->mmap(A + 8 * P, 8 * P, RW, Sharing::kPrivate).ok());
+  CHECK(m->stats().object_coalesces == coalesces);
+  CHECK(c->vmspace().map->lookup(A + 8 * P) != c->vmspace().map->lookup(A));
+  CHECK_INVARIANTS(*m);
+  write_str(p, A + 9 * P, "parent's");
+  write_str(p, A + 8 * P, "parent's too");
+  CHECK(read_str(c, A + 9 * P, 8) == std::string(8, '\0'));
+  CHECK(read_str(c, A + 8 * P, 12) == std::string(12, '\0'));
+  CHECK(read_str(c, A, 5) == "child");
+  CHECK(read_str(c, A + P, 6) == "second");
+  CHECK(read_str(p, A, 5) == "first");
+  CHECK_INVARIANTS(*m);
+}

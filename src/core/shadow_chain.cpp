@@ -209,22 +209,15 @@ void ShadowObject::detach() {
 
 // ---------------------------------------------------------------- coalesce
 
-namespace {
-
-// The new indices [lo, hi) of obj must read as zeros (or the lower layer):
-// whatever objects below hold there is hidden behind free marks.
-void mark_below(ShadowObject* obj, std::uint64_t lo, std::uint64_t hi) {
-  std::uint64_t shift = obj->backing_object_offset;
-  for (ShadowObject* o = obj->backing_object; o; shift += o->backing_object_offset, o = o->backing_object) {
-    for (std::uint64_t j : occupied(o))
-      if (j >= lo + shift && j < hi + shift && !o->marked(j)) obj->set_mark(j - shift);
-  }
-}
-
-}  // namespace
-
+// As FreeBSD's vm_object_coalesce: collapse first, then refuse an object
+// that still shadows another. Its backing object can gain pages later at
+// the indices the new range would cover (another entry may map it in
+// place, e.g. one whose inheritance was `zero` at the fork that made the
+// shadow), and the new range must read zeros whatever happens below.
 bool shadow_object_coalesce(MapEntry& e, std::uint64_t npages, bool forwards) {
   ShadowObject* obj = e.sref.obj;
+  shadow_object_collapse(obj);
+  if (obj->backing_object) return false;
   std::uint64_t lo, hi;
   if (forwards) {
     lo = e.sref.off + e.npages();
@@ -232,8 +225,7 @@ bool shadow_object_coalesce(MapEntry& e, std::uint64_t npages, bool forwards) {
   } else {
     if (e.sref.off < npages) {
       // No room below: renumber the object upwards (its only user is this
-      // entry). Not with a backing object, whose offsets cannot go below 0.
-      if (obj->backing_object) return false;
+      // entry, and nothing lies below it).
       const std::uint64_t delta = npages - e.sref.off;
       std::vector<std::uint64_t> idx = occupied(obj);
       for (auto it = idx.rbegin(); it != idx.rend(); ++it) {
@@ -247,8 +239,9 @@ bool shadow_object_coalesce(MapEntry& e, std::uint64_t npages, bool forwards) {
     lo = e.sref.off - npages;
     hi = e.sref.off;
   }
+  // Pages left from an earlier, larger use of the object (FreeBSD's "pages
+  // that may still be in the object from a previous deallocation").
   obj->page_remove(lo, hi);
-  mark_below(obj, lo, hi);
   if (hi > obj->size) obj->size = hi;
   if (!forwards) e.sref.off = lo;
   obj->uvm.cnt.object_coalesces++;
