@@ -31,30 +31,15 @@ if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then
   echo "bench_compare: ROUNDS must be a positive number, not '$rounds'" >&2
   exit 2
 fi
-old_sha=$(git rev-parse --verify --quiet "$old_rev^{commit}") ||
-  { echo "bench_compare: no such revision: $old_rev" >&2; exit 2; }
-new_sha=$(git rev-parse --verify --quiet "$new_rev^{commit}") ||
-  { echo "bench_compare: no such revision: $new_rev" >&2; exit 2; }
+. scripts/revisions.sh
+old_sha=$(rev_sha bench_compare "$old_rev")
+new_sha=$(rev_sha bench_compare "$new_rev")
 PY=python3
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; fi
 
 out=$root/build-benchcmp
 mkdir -p "$out/bin" "$out/runs"
 jobs=${BENCHCMP_JOBS:-$(nproc)}
-launcher=()
-if command -v ccache >/dev/null; then
-  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-fi
-
-# Worktrees this script added, removed on every exit path.
-added=()
-cleanup() {
-  for w in "${added[@]}"; do
-    git worktree remove --force "$w" 2>/dev/null || rm -rf "$w"
-  done
-  git worktree prune 2>/dev/null || true
-}
-trap cleanup EXIT
 
 # build SHA: leaves build-benchcmp/bin/uvmsim_bench-SHA.
 build() {
@@ -64,10 +49,7 @@ build() {
     return
   fi
   local src=$out/src-$sha
-  rm -rf "$src"
-  git worktree prune
-  git worktree add --detach --quiet "$src" "$sha"
-  added+=("$src")
+  add_worktree "$src" "$sha"
   if [ ! -f "$src/bench/CMakeLists.txt" ]; then
     echo "bench_compare: revision ${sha:0:12} has no bench/CMakeLists.txt" >&2
     exit 1
@@ -95,8 +77,7 @@ CM
   cmake --build "$build" --target uvmsim_bench -j "$jobs"
   cp "$build/bench/uvmsim_bench" "$bin.tmp"
   mv "$bin.tmp" "$bin"
-  git worktree remove --force "$src"
-  git worktree prune
+  remove_worktrees
 }
 
 bash scripts/deps.sh

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/fault.h"
+#include "core/kassert.h"
 #include "core/trap.h"
 #include "core/uvm.h"
 #include "fmt/format.h"
@@ -41,7 +42,12 @@ StatusOr<PmapPtr> SoftPmapFactory::create(Uvm& uvm) {
   return pm;
 }
 
-MmuWalk soft_mmu_translate(Pmap& pmap, vaddr_t va, Access access) {
+namespace {
+
+// The walk over any page-table memory; Ptm is SoftPtMemory (final: table()
+// inlines) on the access path, the generic PtMemory for other callers.
+template <typename Ptm>
+MmuWalk mmu_walk(Ptm& ptm, paddr_t root, vaddr_t va, Access access) {
   MmuWalk w;
   const bool write = access == Access::kWrite;
   const bool exec = access == Access::kExec;
@@ -50,8 +56,7 @@ MmuWalk soft_mmu_translate(Pmap& pmap, vaddr_t va, Access access) {
     w.error = err | PGEX_P;
     return w;
   }
-  PtMemory& ptm = pmap.ptm();
-  paddr_t t = pmap.root();
+  paddr_t t = root;
   std::uint64_t* entries[4];
   for (int level = 4; level >= 1; level--) {
     std::uint64_t* ep = &ptm.table(t)[pt_index(va, level)];
@@ -76,12 +81,19 @@ MmuWalk soft_mmu_translate(Pmap& pmap, vaddr_t va, Access access) {
   return w;
 }
 
+}  // namespace
+
+MmuWalk soft_mmu_translate(Pmap& pmap, vaddr_t va, Access access) {
+  return mmu_walk(pmap.ptm(), pmap.root(), va, access);
+}
+
 // The soft MMU as a user context: the "instructions" are the loads and
 // stores of the request, page by page; a failed translation traps (#PF) to
 // the generic handler, and the same byte is tried again when it resumes.
 AccessResult SoftAccessor::access(VmSpace& vm, const AccessRequest& req) {
   AccessResult r;
   Uvm& uvm = vm.map->uvm();
+  UVM_KASSERT(&vm.pmap->ptm() == &ptm_);
   const Access acc =
       (req.op == AccessOp::kWrite || req.op == AccessOp::kFill) ? Access::kWrite : Access::kRead;
   TrapHandler traps(vm);
@@ -89,7 +101,7 @@ AccessResult SoftAccessor::access(VmSpace& vm, const AccessRequest& req) {
   std::uint64_t done = 0;
   while (done < req.len) {
     const vaddr_t va = req.va + done;
-    MmuWalk w = soft_mmu_translate(*vm.pmap, va, acc);
+    MmuWalk w = mmu_walk(ptm_, vm.pmap->root(), va, acc);
     if (!w.ok) {
       const TrapDisposition d = traps.handle(Trap{TrapType::kPageFault, va, acc, w.error});
       if (!d.resume) {

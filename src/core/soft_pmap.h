@@ -36,6 +36,7 @@ class SoftPmapFactory final : public PmapFactory {
  public:
   StatusOr<PmapPtr> create(Uvm& uvm) override;
   PtMemory& ptm() override { return ptm_; }
+  SoftPtMemory& soft_ptm() { return ptm_; }
 
  private:
   SoftPtMemory ptm_;
@@ -50,9 +51,15 @@ struct MmuWalk {
 MmuWalk soft_mmu_translate(Pmap& pmap, vaddr_t va, Access access);
 
 // Loads and stores of simulated processes through the software MMU.
+// It walks the page tables of the machine's SoftPtMemory directly, so that
+// the walk's table lookups inline (the generic PtMemory is virtual).
 class SoftAccessor final : public MmuAccessor {
  public:
+  explicit SoftAccessor(SoftPtMemory& ptm) : ptm_(ptm) {}
   AccessResult access(VmSpace& vm, const AccessRequest& req) override;
+
+ private:
+  SoftPtMemory& ptm_;
 };
 
 }  // namespace uvmsim

@@ -16,8 +16,9 @@ namespace {
 
 void install_soft(Uvm& uvm) {
   uvm.backend = Backend::kSoft;
-  uvm.pmaps = std::make_unique<SoftPmapFactory>();
-  uvm.accessor = std::make_unique<SoftAccessor>();
+  auto pmaps = std::make_unique<SoftPmapFactory>();
+  uvm.accessor = std::make_unique<SoftAccessor>(pmaps->soft_ptm());
+  uvm.pmaps = std::move(pmaps);
 }
 
 bool quiet() {
