@@ -1046,13 +1046,19 @@ Observed Lockstep::run_on(Instance& in, const Op& op, const Expect& e, std::vect
     case OpKind::kLoan: {
       // The shadow model has no anons: an anon loan is refused, whatever the
       // range holds; the machine lends the pages to the kernel instead,
-      // which gives the borrower the same snapshot to read.
+      // which gives the borrower the same snapshot to read. When a shadow
+      // machine runs beside an amap one, every machine lends to the kernel:
+      // the two loans differ on wired pages (a kernel loan refuses them,
+      // an anon loan takes a reference), so they are not the same operation.
       LoanTo to = op.loan_to;
       if (to == LoanTo::kAnon && in.axis.anon == AnonModel::kShadow) {
         auto refused = in.m->loan(*p, op.addr, op.len, to);
         REQUIRE(errno_of(refused.status()) == EOPNOTSUPP);
-        to = LoanTo::kKernel;
       }
+      if (to == LoanTo::kAnon && std::any_of(ms_.begin(), ms_.end(), [](const Instance& i) {
+            return i.axis.anon == AnonModel::kShadow;
+          }))
+        to = LoanTo::kKernel;
       auto h = in.m->loan(*p, op.addr, op.len, to);
       status(h.status());
       if (h.ok()) in.loans[op.other] = *h;

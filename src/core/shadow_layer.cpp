@@ -149,6 +149,10 @@ void ShadowLayer::clean(VmMap& map, MapEntry& e, vaddr_t start, vaddr_t stop, in
     if (e.sref.obj->shadow_count > 0) {
       shadow_object_shadow(uvm_, e);
       e.etype &= ~UVM_ET_NEEDSCOPY;
+      // The entry's pages are now below its first object: a write must copy
+      // them up, so none may stay mapped writable (the entry was not
+      // needs-copy, so some may be).
+      map.pmap().protect(e.start, e.end, e.protection & ~kProtWrite);
     }
     ShadowObject* first = e.sref.obj;
     map.pmap().remove(va, va + kPageSize);
