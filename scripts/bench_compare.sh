@@ -39,15 +39,11 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; fi
 
 out=$root/build-benchcmp
 mkdir -p "$out/bin" "$out/runs"
-jobs=${BENCHCMP_JOBS:-$(nproc)}
 
 # build SHA: leaves build-benchcmp/bin/uvmsim_bench-SHA.
 build() {
   local sha=$1 bin=$out/bin/uvmsim_bench-$1
-  if [ -x "$bin" ] && [ "${BENCHCMP_REBUILD:-0}" != 1 ]; then
-    echo "bench_compare: reusing $(basename "$bin")"
-    return
-  fi
+  if reusable bench_compare "$bin" "${BENCHCMP_REBUILD:-0}"; then return; fi
   local src=$out/src-$sha
   add_worktree "$src" "$sha"
   if [ ! -f "$src/bench/CMakeLists.txt" ]; then
@@ -63,21 +59,9 @@ build() {
   else
     # Revisions whose top-level CMakeLists.txt does not add bench/ yet: the
     # wrapper project scripts/bench.sh uses.
-    mkdir -p "$build/wrapper"
-    cat >"$build/wrapper/CMakeLists.txt" <<CM
-cmake_minimum_required(VERSION 3.25)
-project(uvmsim_bench_wrapper LANGUAGES C CXX ASM)
-add_subdirectory("$src" uvmsim)
-add_subdirectory("$src/bench" bench)
-CM
-    cmake -S "$build/wrapper" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DUVMSIM_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
+    configure_wrapper "$build" "$src" "add_subdirectory(\"$src/bench\" bench)"
   fi
-  echo "bench_compare: building uvmsim_bench at ${sha:0:12}"
-  cmake --build "$build" --target uvmsim_bench -j "$jobs"
-  cp "$build/bench/uvmsim_bench" "$bin.tmp"
-  mv "$bin.tmp" "$bin"
-  remove_worktrees
+  build_into bench_compare "$sha" "$build" uvmsim_bench bench/uvmsim_bench "$bin"
 }
 
 bash scripts/deps.sh

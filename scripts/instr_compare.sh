@@ -33,28 +33,13 @@ mkdir -p "$out/bin"
 # driver linked with that revision's library (a wrapper project adds both).
 build() {
   local sha=$1 bin=$out/bin/instr_count-$1
-  if [ -x "$bin" ] && [ "${INSTRCMP_REBUILD:-0}" != 1 ]; then
-    echo "instr_compare: reusing $(basename "$bin")"
-    return
-  fi
+  if reusable instr_compare "$bin" "${INSTRCMP_REBUILD:-0}"; then return; fi
   local src=$out/src-$sha
   add_worktree "$src" "$sha"
   local build=$src/build-instr
-  mkdir -p "$build/wrapper"
-  cat >"$build/wrapper/CMakeLists.txt" <<CM
-cmake_minimum_required(VERSION 3.25)
-project(uvmsim_instr_wrapper LANGUAGES C CXX ASM)
-add_subdirectory("$src" uvmsim)
-add_executable(instr_count_driver "$root/bench/instr_count.cpp")
-target_link_libraries(instr_count_driver PRIVATE uvmsim)
-CM
-  cmake -S "$build/wrapper" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DUVMSIM_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
-  echo "instr_compare: building instr_count at ${sha:0:12}"
-  cmake --build "$build" --target instr_count_driver -j "$(nproc)"
-  cp "$build/instr_count_driver" "$bin.tmp"
-  mv "$bin.tmp" "$bin"
-  remove_worktrees
+  configure_wrapper "$build" "$src" "add_executable(instr_count_driver \"$root/bench/instr_count.cpp\")" \
+    "target_link_libraries(instr_count_driver PRIVATE uvmsim)"
+  build_into instr_compare "$sha" "$build" instr_count_driver instr_count_driver "$bin"
 }
 
 bash scripts/deps.sh
