@@ -90,12 +90,15 @@ void AmapLayer::clean(VmMap& map, MapEntry& e, vaddr_t start, vaddr_t stop, int 
     Page* pg = uvm_.pm->anon_page(an);
     if (!pg || (pg->flags & PG_BUSY)) continue;
     if (!free_anons) {
-      if (pg->loan_count != 0 || pg->wire_count != 0) continue;  // on no paging queue
+      if (pg->loan_count != 0 || pg->wire_count != 0 || e.wired()) continue;  // on no paging queue
       Pmap::clear_referenced(pg);
       uvm_.pm->deactivate(pg);
       continue;
     }
-    if (pg->wire_count != 0) continue;
+    // Wired pages stay. A locked entry's page counts as wired even while
+    // mprotect none has taken its wired mapping (uvmsim ties wire_count to
+    // wired mappings; NetBSD's page keeps its wiring then).
+    if (pg->wire_count != 0 || e.wired()) continue;
     // NetBSD leaves this process's mapping of the slot in place when the
     // anon lives on (another amap refers to it); uvmsim removes it, so
     // that the process sees what its amap says (docs/design.md).

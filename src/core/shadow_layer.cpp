@@ -140,12 +140,15 @@ void ShadowLayer::clean(VmMap& map, MapEntry& e, vaddr_t start, vaddr_t stop, in
     Page* pg = h.page;
     if (!h.obj || !pg || (pg->flags & PG_BUSY)) continue;
     if (!free_pages) {
-      if (pg->loan_count != 0 || pg->wire_count != 0) continue;  // on no paging queue
+      if (pg->loan_count != 0 || pg->wire_count != 0 || e.wired()) continue;  // on no paging queue
       Pmap::clear_referenced(pg);
       uvm_.pm->deactivate(pg);
       continue;
     }
-    if (pg->wire_count != 0) continue;
+    // Wired pages stay. A locked entry's page counts as wired even while
+    // mprotect none has taken its wired mapping (uvmsim ties wire_count to
+    // wired mappings; NetBSD's page keeps its wiring then).
+    if (pg->wire_count != 0 || e.wired()) continue;
     if (e.sref.obj->shadow_count > 0) {
       shadow_object_shadow(uvm_, e);
       e.etype &= ~UVM_ET_NEEDSCOPY;
