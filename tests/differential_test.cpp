@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/uvm.h"
+#include "core/vmspace.h"
 #include "fmt/format.h"
 #include "helpers.h"
 #include "workload.h"
