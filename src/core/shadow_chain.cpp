@@ -209,15 +209,21 @@ void ShadowObject::detach() {
 
 // ---------------------------------------------------------------- coalesce
 
-// As FreeBSD's vm_object_coalesce: collapse first, then refuse an object
-// that still shadows another. Its backing object can gain pages later at
-// the indices the new range would cover (another entry may map it in
-// place, e.g. one whose inheritance was `zero` at the fork that made the
-// shadow), and the new range must read zeros whatever happens below.
+// As FreeBSD's vm_object_coalesce, collapse first. FreeBSD then refuses an
+// object that still shadows another; uvmsim grows it all the same, so that
+// entries have the same shape as on the amap model (madvise free decides
+// per entry, and processes must read the same bytes under both models),
+// and puts a free mark on every new index: the backing object can gain
+// pages there later (another entry may map it in place, e.g. one whose
+// inheritance was `zero` at the fork that made the shadow), and the new
+// range must read zeros whatever happens below. Marks cost memory per
+// page, so a long extension of a shadowing object is refused as FreeBSD
+// does (the mapping gets an entry of its own).
 bool shadow_object_coalesce(MapEntry& e, std::uint64_t npages, bool forwards) {
+  constexpr std::uint64_t kMaxMarkedExtension = 4096;  // pages
   ShadowObject* obj = e.sref.obj;
   shadow_object_collapse(obj);
-  if (obj->backing_object) return false;
+  if (obj->backing_object && npages > kMaxMarkedExtension) return false;
   std::uint64_t lo, hi;
   if (forwards) {
     lo = e.sref.off + e.npages();
@@ -225,7 +231,8 @@ bool shadow_object_coalesce(MapEntry& e, std::uint64_t npages, bool forwards) {
   } else {
     if (e.sref.off < npages) {
       // No room below: renumber the object upwards (its only user is this
-      // entry, and nothing lies below it).
+      // entry). Not with a backing object, whose offsets cannot go below 0.
+      if (obj->backing_object) return false;
       const std::uint64_t delta = npages - e.sref.off;
       std::vector<std::uint64_t> idx = occupied(obj);
       for (auto it = idx.rbegin(); it != idx.rend(); ++it) {
@@ -242,6 +249,8 @@ bool shadow_object_coalesce(MapEntry& e, std::uint64_t npages, bool forwards) {
   // Pages left from an earlier, larger use of the object (FreeBSD's "pages
   // that may still be in the object from a previous deallocation").
   obj->page_remove(lo, hi);
+  if (obj->backing_object)
+    for (std::uint64_t idx = lo; idx < hi; idx++) obj->set_mark(idx);
   if (hi > obj->size) obj->size = hi;
   if (!forwards) e.sref.off = lo;
   obj->uvm.cnt.object_coalesces++;
