@@ -996,6 +996,30 @@ Lockstep::Lockstep(const std::vector<MachineAxis>& axes, const Regime& regime, c
 
 Lockstep::~Lockstep() = default;
 
+// A kernel loan refuses wired pages. Shared anonymous memory inherited as a
+// copy is shared by the child on the amap model (the anon is lent) and
+// copied on the shadow model, so a page another process has wired can be
+// wired for the child on one model only, and the child's loan of it fails
+// there alone. Both are right; the loans that were made are undone, so that
+// every machine goes on as if all had refused.
+void Lockstep::reconcile_loans(const Op& op, std::vector<Observed>& obs) {
+  bool refused = false, lent = false, models_differ = false;
+  for (std::size_t i = 0; i < ms_.size(); i++) {
+    refused |= obs[i].err == EINVAL;
+    lent |= obs[i].err == 0;
+    models_differ |= ms_[i].axis.anon != ms_[0].axis.anon;
+  }
+  if (!refused || !lent || !models_differ) return;
+  for (std::size_t i = 0; i < ms_.size(); i++) {
+    if (obs[i].err != 0) continue;
+    auto it = ms_[i].loans.find(op.other);
+    REQUIRE(it != ms_[i].loans.end());
+    REQUIRE(ms_[i].m->unloan(it->second).ok());
+    ms_[i].loans.erase(it);
+    obs[i].err = EINVAL;
+  }
+}
+
 Observed Lockstep::run_on(Instance& in, const Op& op, const Expect& e, std::vector<std::uint8_t>* bytes,
                           std::uint64_t* hash) {
   Observed o;
@@ -1109,6 +1133,7 @@ void Lockstep::step(const Op& op) {
     std::vector<std::vector<std::uint8_t>> bytes(ms_.size());
     std::vector<std::uint64_t> hashes(ms_.size(), 0);
     for (std::size_t i = 0; i < ms_.size(); i++) obs.push_back(run_on(ms_[i], op, e, &bytes[i], &hashes[i]));
+    if (op.kind == OpKind::kLoan) reconcile_loans(op, obs);
     for (std::size_t i = 0; i < ms_.size(); i++) {
       const Observed& o = obs[i];
       const std::string who = ms_[i].axis.name();

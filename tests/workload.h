@@ -362,6 +362,9 @@ class Lockstep {
     std::map<int, Process*> procs;
     std::map<int, LoanHandle> loans;
   };
+  // A kernel loan refused (EINVAL) on machines of one anonymous-memory
+  // model and made on another's: undone where it was made (see the .cpp).
+  void reconcile_loans(const Op& op, std::vector<Observed>& obs);
   Observed run_on(Instance& in, const Op& op, const Expect& e, std::vector<std::uint8_t>* bytes,
                   std::uint64_t* hash);
 
