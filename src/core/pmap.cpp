@@ -36,10 +36,10 @@ std::uint64_t pte_swap(std::uint64_t* ptep, std::uint64_t v) {
 
 }  // namespace
 
-Pmap::Pmap(Uvm& uvm, PtMemory& ptm) : uvm_(uvm), ptm_(ptm) {}
+Pmap::Pmap(Uvm& uvm, PtMemory& ptm, bool tlb) : uvm_(uvm), ptm_(ptm), tlb_(tlb) {}
 
 // pmap_destroy. Runs while the object is whole, so a backend's overrides
-// (invalidate, flush_invalidations) see every removal; ~Pmap would not reach
+// (tlb_invalidate, tlb_flush) see every removal; ~Pmap would not reach
 // them. Owners hold pmaps as PmapPtr, whose deleter calls this.
 void Pmap::destroy() {
   if (root_ != 0) {
@@ -221,12 +221,7 @@ bool Pmap::extract(vaddr_t va, Page** pg, Prot* prot, bool* wired) const {
   return true;
 }
 
-void Pmap::invalidate(vaddr_t, std::uint64_t oldpte) {
-  // Only a translation the MMU has used (A set) can be cached.
-  if (oldpte & PTE_A) uvm_.cnt.pmap_tlb_shootdowns++;
-}
-
-void Pmap::update() { flush_invalidations(); }
+void Pmap::count_shootdown() { uvm_.cnt.pmap_tlb_shootdowns++; }
 
 // ---------------------------------------------------------------- page level
 

@@ -67,7 +67,10 @@ using PmapPtr = std::unique_ptr<Pmap, PmapDestroy>;
 
 class Pmap {
  public:
-  Pmap(Uvm& uvm, PtMemory& ptm);
+  // tlb: the backend has a TLB to keep coherent (kvm); its tlb_invalidate /
+  // tlb_flush overrides are called. Without one (soft: the software MMU
+  // walks the tables on every access) invalidation is only counted, inline.
+  Pmap(Uvm& uvm, PtMemory& ptm, bool tlb = false);
   virtual ~Pmap();
   // pmap_destroy: remove every mapping (through the backend's invalidation),
   // free the page tables and the pmap id. Called by PmapDestroy.
@@ -90,7 +93,9 @@ class Pmap {
   // pmap_extract: the page mapped at va and the mapping's protection.
   bool extract(vaddr_t va, Page** pg, Prot* prot, bool* wired = nullptr) const;
   // pmap_update: apply batched invalidations.
-  void update();
+  void update() {
+    if (tlb_) tlb_flush();
+  }
 
   // --- page-level operations through the reverse map ---
   // pmap_page_protect: lower every mapping of pg to prot (none: remove
@@ -127,15 +132,24 @@ class Pmap {
   static constexpr int kUserPml4Slots = pt_index(kUserMax, 4);
 
  protected:
-  // A translation of va (old PTE value) may be cached: invalidate it at the
-  // next update(). The default just counts; backends with a TLB override
-  // (and call the base to keep the counter). The PTE already holds its new
-  // value when this is called (pte(va) reads it).
+  // Backends with a TLB (constructed with tlb = true): a translation of va
+  // (old PTE value) may be cached, invalidate it at the next tlb_flush()
+  // (pmap_update). The PTE already holds its new value when this is called
+  // (pte(va) reads it). The shootdown counter is kept by the caller.
   // Teardown goes through destroy() (PmapPtr), so these overrides see it.
-  virtual void invalidate(vaddr_t va, std::uint64_t oldpte);
-  virtual void flush_invalidations() {}
+  virtual void tlb_invalidate(vaddr_t, std::uint64_t) {}
+  virtual void tlb_flush() {}
 
  private:
+  // Every PTE change that may leave a stale translation comes here. Inline
+  // and non-virtual for the soft backend: pmap_protect over a forked
+  // region calls it once per page.
+  void invalidate(vaddr_t va, std::uint64_t oldpte) {
+    // Only a translation the MMU has used (A set) can be cached.
+    if (oldpte & PTE_A) count_shootdown();
+    if (tlb_) tlb_invalidate(va, oldpte);
+  }
+  void count_shootdown();
   std::uint64_t* pte_alloc(vaddr_t va, int* err);
   void remove_pte(vaddr_t va, std::uint64_t* ptep);
   static void harvest(Page* pg, std::uint64_t pte);
@@ -160,6 +174,7 @@ class Pmap {
   std::uint16_t id_ = 0;
   std::uint64_t resident_ = 0;
   std::uint64_t wired_ = 0;
+  const bool tlb_;
 };
 
 // Builds the pmaps of one machine (soft or kvm).

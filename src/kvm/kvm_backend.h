@@ -6,7 +6,7 @@
 // core reaches this only through core/backend.h (make_kvm_backend).
 //
 //   KvmPtMemory    PtMemory over FramePool frames (FrameUse::kPageTable)
-//   KvmPmap        Pmap whose invalidate()/flush_invalidations() feed the
+//   KvmPmap        Pmap whose tlb_invalidate()/tlb_flush() feed the
 //                  guest's Invalidator; every root gets the reserved region
 //   KvmAccessor    MmuAccessor: read/write/fill/sum run in ring 3 under the
 //                  process's root; each #PF calls uvm_fault
@@ -62,11 +62,11 @@ class KvmPtMemory final : public PtMemory {
 class KvmPmap final : public Pmap {
  public:
   KvmPmap(Uvm& uvm, KvmPtMemory& ptm, std::shared_ptr<KvmContext> ctx)
-      : Pmap(uvm, ptm), ctx_(std::move(ctx)) {}
+      : Pmap(uvm, ptm, /*tlb=*/true), ctx_(std::move(ctx)) {}
 
  protected:
-  void invalidate(vaddr_t va, std::uint64_t oldpte) override;
-  void flush_invalidations() override;
+  void tlb_invalidate(vaddr_t va, std::uint64_t oldpte) override;
+  void tlb_flush() override;
 
  private:
   std::shared_ptr<KvmContext> ctx_;

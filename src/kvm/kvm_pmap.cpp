@@ -31,8 +31,8 @@ StatusOr<PmapPtr> KvmPmapFactory::create(Uvm& uvm) {
   return pm;
 }
 
-void KvmPmap::invalidate(vaddr_t va, std::uint64_t oldpte) {
-  Pmap::invalidate(va, oldpte);  // the model's counter, as on the soft backend
+void KvmPmap::tlb_invalidate(vaddr_t va, std::uint64_t oldpte) {
+  // (Pmap counted the shootdown, as on the soft backend.)
   // KVM builds shadow entries only from guest PTEs with A=1 (its prefetch of
   // the 8-aligned neighbours of a faulting PTE too), and new PTEs are written
   // with A=0 except fault-ahead neighbours entered with PMAP_REFERENCED,
@@ -56,7 +56,7 @@ void KvmPmap::invalidate(vaddr_t va, std::uint64_t oldpte) {
   inv.add_page(root(), va, oldpte & PTE_FRAME);
 }
 
-void KvmPmap::flush_invalidations() { ctx_->note(ctx_->guest->invalidator().flush()); }
+void KvmPmap::tlb_flush() { ctx_->note(ctx_->guest->invalidator().flush()); }
 
 KvmContext* kvm_context(Uvm& uvm) {
   auto* f = dynamic_cast<KvmPmapFactory*>(uvm.pmaps.get());
