@@ -28,7 +28,6 @@ const ShadowObject* as_shadow(const UvmObject* o) {
 }  // namespace
 
 void ShadowLayer::check_entry(Checker& c, const std::string& who, const MapEntry& e) {
-  if (e.aref.ar_amap) c.fail("{}: entry {:#x} has an amap on the shadow model", who, e.start);
   const ShadowObject* o = e.sref.obj;
   if (!o) return;
   if (!uvm_.objects.contains(const_cast<ShadowObject*>(o))) {

@@ -40,11 +40,20 @@ enum : std::uint8_t {
 };
 
 struct MapEntry {
+  MapEntry() : sref{} {}
+
   vaddr_t start = 0, end = 0;
   UvmObject* object = nullptr;
   voff_t offset = 0;  // object offset of `start`
-  Aref aref;  // amap model
-  Sref sref;  // shadow model: the first anonymous object
+  // The anonymous layer's reference: a machine has one anonymous-memory
+  // model (MachineConfig::anon_model), so an entry uses one of these and
+  // only that model's code (core/amap_*.cpp or core/shadow_*.cpp) touches
+  // it. Sharing the storage keeps an entry at 64 bytes. Both read as empty
+  // in a new entry: the constructor zeroes all 16 bytes through sref.
+  union {
+    Aref aref;  // amap model
+    Sref sref;  // shadow model: the first anonymous object
+  };
   std::uint8_t etype = 0;
   Prot protection = kProtNone;
   Prot max_protection = kProtAll;
@@ -66,6 +75,7 @@ struct MapEntry {
   bool needs_copy() const { return etype & UVM_ET_NEEDSCOPY; }
   bool wired() const { return wired_count > 0; }
 };
+static_assert(sizeof(MapEntry) <= 64, "a map entry fits one cache line");
 
 class VmMap {
  public:
