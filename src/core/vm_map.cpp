@@ -13,16 +13,25 @@ VmMap::VmMap(Uvm& uvm, Pmap& pmap) : uvm_(uvm), pmap_(pmap) {}
 
 VmMap::~VmMap() { unmap(0, kUserMax); }
 
+// uvm_map_lookup_entry. Cases, cheapest first:
+//   va in the hint entry                  -> the hint (repeated lookups)
+//   va in the entry after the hint        -> one step (ascending lookups;
+//                                            only while the hint's place in
+//                                            the tree is known)
+//   otherwise                             -> B-tree search; the result (if
+//                                            any) becomes the hint
 MapEntry* VmMap::lookup(vaddr_t va) {
-  if (hint_ && hint_->start <= va && va < hint_->end) return hint_;
+  if (hint_) {
+    if (hint_->start <= va && va < hint_->end) return hint_;
+    if (hint_at_ok_ && va >= hint_->end) {
+      auto n = std::next(hint_at_);
+      if (n != entries_.end() && n->first <= va && va < n->second->end) return set_hint(n);
+    }
+  }
   auto it = entries_.upper_bound(va);
   if (it == entries_.begin()) return nullptr;
   --it;
-  MapEntry* e = it->second.get();
-  if (va < e->end) {
-    hint_ = e;
-    return e;
-  }
+  if (va < it->second->end) return set_hint(it);
   return nullptr;
 }
 
@@ -35,9 +44,12 @@ MapEntry* VmMap::lookup_or_next(vaddr_t va) {
   return it == entries_.end() ? nullptr : it->second.get();
 }
 
+// The entry after e. A walk (e = next(e)) moves the hint along with it, so
+// each step is one iterator increment rather than a search.
 MapEntry* VmMap::next(const MapEntry* e) {
-  auto it = entries_.upper_bound(e->start);
-  return it == entries_.end() ? nullptr : it->second.get();
+  auto it = (hint_at_ok_ && hint_ == e) ? std::next(hint_at_) : entries_.upper_bound(e->start);
+  if (it == entries_.end()) return nullptr;
+  return set_hint(it);
 }
 
 MapEntry* VmMap::prev(const MapEntry* e) {
@@ -67,6 +79,7 @@ void VmMap::clip_start(MapEntry* e, vaddr_t va) {
   e->start = va;
   entries_.emplace(va, std::move(self));
   entries_.emplace(front->start, std::move(front));
+  tree_changed();
   uvm_.cnt.map_clips++;
 }
 
@@ -83,6 +96,7 @@ void VmMap::clip_end(MapEntry* e, vaddr_t va) {
   uvm_.anon_layer->split(*e, *back, adj);
   e->end = va;
   entries_.emplace(va, std::move(back));
+  tree_changed();
   uvm_.cnt.map_clips++;
 }
 
@@ -91,6 +105,7 @@ MapEntry* VmMap::insert(std::unique_ptr<MapEntry> e) {
   UVM_KASSERT(raw->start < raw->end && !(raw->start & kPageMask) && !(raw->end & kPageMask));
   UVM_KASSERT_MSG(!any(raw->start, raw->end), "insert: the range must be free");
   entries_.emplace(raw->start, std::move(e));
+  tree_changed();
   return raw;
 }
 
@@ -120,6 +135,7 @@ MapEntry* VmMap::try_merge(MapEntry* e) {
     if (ok) {
       const vaddr_t end = e->end;
       entries_.erase(e->start);
+      tree_changed();
       if (hint_ == e) hint_ = nullptr;
       p->end = end;
       uvm_.cnt.map_entries_merged++;
@@ -141,6 +157,7 @@ MapEntry* VmMap::try_merge(MapEntry* e) {
       entries_.erase(it);
       n->start = start;
       entries_.emplace(start, std::move(self));
+      tree_changed();
       uvm_.cnt.map_entries_merged++;
       e = n;
     }
@@ -158,6 +175,7 @@ void VmMap::remove_entry(MapEntry* e) {
   if (e->object) e->object->detach();
   if (hint_ == e) hint_ = nullptr;
   entries_.erase(e->start);
+  tree_changed();
 }
 
 void VmMap::unmap(vaddr_t start, vaddr_t end) {

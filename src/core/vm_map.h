@@ -4,7 +4,9 @@
 // [start, end) to (object, offset) and/or an amap reference, with a
 // protection, a maximum protection, an inheritance, an advice and a wiring
 // count. Entries live in a B-tree keyed by start (O(log n) lookup); a hint
-// remembers the last entry found so sequential lookups are O(1).
+// remembers the last entry found and where it sits in the tree, so repeated
+// and ascending lookups and walks with next() are O(1) (NetBSD's map->hint
+// plus the entry list's next link).
 //
 // Copy-on-write state (NetBSD etype bits):
 //   UVM_ET_COPYONWRITE: writes go to anons in the amap, never to the object.
@@ -144,11 +146,25 @@ class VmMap {
   }
 
  private:
+  using Tree = absl::btree_map<vaddr_t, std::unique_ptr<MapEntry>>;
   void remove_entry(MapEntry* e);  // detach references; entry leaves the tree
+  // The hint is `at`'s entry from now on, with its place in the tree.
+  MapEntry* set_hint(Tree::iterator at) {
+    hint_ = at->second.get();
+    hint_at_ = at;
+    hint_at_ok_ = true;
+    return hint_;
+  }
+  // Every insertion into or removal from the tree calls this: a B-tree
+  // iterator does not survive either. The hint entry itself stays valid
+  // (only remove_entry/try_merge, which free it, clear hint_).
+  void tree_changed() { hint_at_ok_ = false; }
   Uvm& uvm_;
   Pmap& pmap_;
-  absl::btree_map<vaddr_t, std::unique_ptr<MapEntry>> entries_;
+  Tree entries_;
   MapEntry* hint_ = nullptr;
+  Tree::iterator hint_at_;   // hint_'s place in entries_, if hint_at_ok_
+  bool hint_at_ok_ = false;
 };
 
 }  // namespace uvmsim
