@@ -103,6 +103,9 @@ swap gives up after 16 dirty pages it cannot page out (NetBSD's
 `UVMPD_NUMDIRTYREACTS`), and a pass that freed nothing is not repeated until
 a swap slot frees or a page that needs no swap is queued (`pdskips`), so the
 daemon's work (`pdscans`) grows with memory, not with memory × allocations.
+Each size runs five times and the table gives the medians (the counters are
+the same in every run): a single run of a few tenths of a second varied 2-3×
+here with the host's first touches of the memory behind the machine.
 Target: each doubling of memory at most 2.2× the time; 256M in under 1 s."""
 
 
@@ -270,12 +273,13 @@ def main():
     w("")
     w(f"{lk['entries']} one-page private anonymous entries with alternating protections")
     w("(read / read-write, so no two neighbours merge). `VmMap::lookup` (B-tree of")
-    w("entries keyed by start, plus a last-hit hint) called 10^6 times per repetition.")
+    w("entries keyed by start, plus a hint: the last entry found and its place in the")
+    w("tree) called 10^6 times per repetition.")
     w("")
     w("| | ns |")
     w("|---|---|")
     w(f"| VmMap::lookup, random addresses | {lk['random_ns']:.1f} |")
-    w(f"| VmMap::lookup, ascending page by page (hint misses: each page is a new entry) | {lk['sequential_ns']:.1f} |")
+    w(f"| VmMap::lookup, ascending page by page (each page is the entry after the hint) | {lk['sequential_ns']:.1f} |")
     w(f"| demand-zero fault in that map, entries in random order ({lk['fault_count']} faults) | {lk['fault_random_ns']:.0f} |")
     w("")
     w("Host equivalent: not measured. Linux's VMA lookup cannot be timed apart from")
