@@ -438,3 +438,47 @@ TEST_CASE("shadow: madvise free that shadows an entry's object write-protects th
   CHECK(read_str(c, B + 2 * P, 3) == std::string(3, '\0'));
   CHECK_INVARIANTS(*m);
 }
+
+// The entry-shape difference the design notes describe ("large entries"):
+// a new anonymous mapping just below an entry whose memory was copied on
+// write after a fork. UVM merges it into that entry by growing the amap
+// backwards; the shadow model cannot grow that entry's object backwards
+// (it shadows the fork's object from offset 0, and offsets into a backing
+// object cannot go below zero), so the mapping keeps an entry of its own.
+// A clip of the merged UVM entry then makes its amap shared by two
+// entries, and madvise free, which decides per entry, keeps the page on
+// UVM (deactivates it) and frees it on the shadow model.
+TEST_CASE("a backward merge: madvise free follows the entry shape, which differs between the models",
+          "[shadow][amap][madvise]") {
+  constexpr vaddr_t B = 0x40009000;  // 4 pages; the new mapping ends at B + 2P
+  constexpr vaddr_t N = 0x40005000;  // 6 pages
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    INFO((model == AnonModel::kAmap ? "amap" : "shadow"));
+    auto m = machine_with(model);
+    Process* p = spawn(*m, "p");
+    REQUIRE(p->mmap(B, 4 * P, kProtRead | kProtWrite, Sharing::kPrivate).ok());
+    write_str(p, B + 2 * P, "b");
+    write_str(p, B + 3 * P, "c");  // a page the fork's object keeps showing
+    auto forked = p->fork("c");
+    REQUIRE(forked.ok());
+    Process* c = *forked;
+    write_str(p, B + 2 * P, "B");  // copy on write: the shadow model makes a shadow
+    REQUIRE(p->mmap(N, 6 * P, kProtRead | kProtWrite, Sharing::kPrivate).ok());  // replaces B..B+2P
+    write_str(p, N, "n");
+    REQUIRE_OK(p->madvise(B + 3 * P, P, Madvise::kRandom));  // clips the last page off
+    REQUIRE_OK(p->madvise(N, P, Madvise::kFree));
+    const VmMap& map = *p->vmspace().map;
+    if (model == AnonModel::kAmap) {
+      CHECK(map.nentries() == 2);  // [N, B+3P) and the clipped page
+      CHECK(read_str(p, N, 1) == "n");
+    } else {
+      CHECK(map.nentries() == 3);  // [N, B+2P), [B+2P, B+3P), the clipped page
+      CHECK(read_str(p, N, 1) == std::string(1, '\0'));
+    }
+    // Everything else reads the same on both.
+    CHECK(read_str(p, B + 2 * P, 1) == "B");
+    CHECK(read_str(p, B + 3 * P, 1) == "c");
+    CHECK(read_str(c, B + 2 * P, 1) == "b");
+    CHECK_INVARIANTS(*m);
+  }
+}
