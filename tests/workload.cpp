@@ -1003,14 +1003,19 @@ Lockstep::~Lockstep() = default;
 // there alone. Both are right; the loans that were made are undone, so that
 // every machine goes on as if all had refused.
 void Lockstep::reconcile_loans(const Op& op, std::vector<Observed>& obs) {
-  bool refused = false, lent = false, models_differ = false;
+  // A page pinned on one model only is refused (EINVAL) there; the other
+  // model lends it and goes on, to lend the whole range or to meet a hole
+  // further on (ENOENT, everything lent so far rolled back). Both are
+  // right; make the others' outcome the refusal.
+  bool refused = false, went_on = false, models_differ = false;
   for (std::size_t i = 0; i < ms_.size(); i++) {
     refused |= obs[i].err == EINVAL;
-    lent |= obs[i].err == 0;
+    went_on |= obs[i].err == 0 || obs[i].err == ENOENT;
     models_differ |= ms_[i].axis.anon != ms_[0].axis.anon;
   }
-  if (!refused || !lent || !models_differ) return;
+  if (!refused || !went_on || !models_differ) return;
   for (std::size_t i = 0; i < ms_.size(); i++) {
+    if (obs[i].err == ENOENT) obs[i].err = EINVAL;
     if (obs[i].err != 0) continue;
     auto it = ms_[i].loans.find(op.other);
     REQUIRE(it != ms_[i].loans.end());
