@@ -1000,13 +1000,11 @@ Lockstep::~Lockstep() = default;
 // copy is shared by the child on the amap model (the anon is lent) and
 // copied on the shadow model, so a page another process has wired can be
 // wired for the child on one model only, and the child's loan of it fails
-// there alone. Both are right; the loans that were made are undone, so that
-// every machine goes on as if all had refused.
+// there alone (EINVAL). The other model goes on: it lends the whole range,
+// or meets a hole further on (ENOENT, with what it lent rolled back). Both
+// are right; the loans that were made are undone, so that every machine
+// goes on as if all had refused.
 void Lockstep::reconcile_loans(const Op& op, std::vector<Observed>& obs) {
-  // A page pinned on one model only is refused (EINVAL) there; the other
-  // model lends it and goes on, to lend the whole range or to meet a hole
-  // further on (ENOENT, everything lent so far rolled back). Both are
-  // right; make the others' outcome the refusal.
   bool refused = false, went_on = false, models_differ = false;
   for (std::size_t i = 0; i < ms_.size(); i++) {
     refused |= obs[i].err == EINVAL;
