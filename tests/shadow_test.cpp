@@ -5,6 +5,7 @@
 // anon loans are refused, the checker sees the chains, dumps show them.
 #include <catch2/catch.hpp>
 
+#include <cerrno>
 #include <string>
 
 #include "core/shadow_object.h"
@@ -479,6 +480,41 @@ TEST_CASE("a backward merge: madvise free follows the entry shape, which differs
     CHECK(read_str(p, B + 2 * P, 1) == "B");
     CHECK(read_str(p, B + 3 * P, 1) == "c");
     CHECK(read_str(c, B + 2 * P, 1) == "b");
+    CHECK_INVARIANTS(*m);
+  }
+}
+
+// A shared anonymous mapping inherited as a copy is copied at fork. Of a
+// 2^30-page mapping with one page touched, the shadow model copies that one
+// page into a sparse object (a walk of the whole window took seconds); the
+// amap model refuses an amap of more than 2^24 slots with ENOMEM and makes
+// no child (docs/user-guide.md, the limits table).
+TEST_CASE("a fork copies a huge shared anonymous mapping's touched pages only", "[shadow][amap][fork][size]") {
+  constexpr vsize_t kLen = vsize_t{1} << 42;  // 2^30 pages
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    INFO((model == AnonModel::kAmap ? "amap" : "shadow"));
+    auto m = machine_with(model);
+    Process* p = spawn(*m, "p");
+    REQUIRE(p->mmap(A, kLen, RW, Sharing::kShared).ok());
+    REQUIRE_OK(p->minherit(A, kLen, Inherit::kCopy));
+    write_str(p, A + 12345 * P, "x");
+    const UvmExp before = m->stats();
+    auto forked = p->fork("c");
+    if (model == AnonModel::kAmap) {
+      REQUIRE_FALSE(forked.ok());
+      CHECK(errno_of(forked.status()) == ENOMEM);
+      CHECK(m->stats().processes == before.processes);
+      CHECK(m->stats().amap_toolarge == before.amap_toolarge + 1);
+    } else {
+      REQUIRE(forked.ok());
+      Process* c = *forked;
+      CHECK(m->stats().object_fork_copies == before.object_fork_copies + 1);
+      CHECK(read_str(c, A + 12345 * P, 1) == "x");
+      write_str(c, A + 12345 * P, "y");  // a private copy: the parent keeps its byte
+      CHECK(read_str(p, A + 12345 * P, 1) == "x");
+      CHECK(read_str(c, A + 54321 * P, 1) == std::string(1, '\0'));
+    }
+    CHECK(read_str(p, A + 12345 * P, 1) == "x");
     CHECK_INVARIANTS(*m);
   }
 }

@@ -102,11 +102,18 @@ int ShadowLayer::fork_copy(VmMap& parent, VmMap& child, MapEntry* e) {
     n->sharing = Sharing::kPrivate;
     n->sref = Sref{};
     MapEntry* ne = child.insert(std::move(n));
+    // The pages the object holds in the window, resident or in swap: a walk
+    // of the window itself would take as long as the mapping is large (a
+    // shared mapping may span 2^31 pages with one of them touched).
+    const voff_t lo = e->offset, hi = e->offset + (e->end - e->start);
+    UvmObject* uobj = e->object;
     absl::btree_map<std::uint64_t, Source> pages;
-    for (std::uint64_t i = 0; i < ne->npages(); i++) {
-      const voff_t off = e->offset + ptoa(i);
-      if (e->object->find_page(off) || e->object->swapped(off)) pages.emplace(i, Source{e->object, off});
-    }
+    for (auto it = uobj->memq.lower_bound(lo); it != uobj->memq.end() && it->first < hi; ++it)
+      pages.emplace(atop(it->first - lo), Source{uobj, it->first});
+    uobj->for_each_swslot([&](std::uint64_t idx, int) {
+      const voff_t off = ptoa(idx);
+      if (off >= lo && off < hi) pages.emplace(atop(off - lo), Source{uobj, off});
+    });
     return copy_now(uvm_, ne, pages);
   }
   ShadowObject* o = e->sref.obj;
