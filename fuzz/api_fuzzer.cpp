@@ -1,5 +1,6 @@
 // Fuzz target: a byte-driven sequence of public API calls (include/uvmsim)
-// on one machine, with Machine::check() after every step.
+// on one machine, with Machine::check() after every step. Each input runs
+// twice: on the amap model, then on the shadow-object model.
 //
 // The first bytes choose the machine: backend (soft, kvm, auto — kvm falls
 // back to soft where it cannot run, so the same input runs everywhere),
@@ -372,9 +373,8 @@ void step(State& s, FuzzBytes& in) {
   }
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// One run of the input on a machine of the given anonymous-memory model.
+void run_input(const std::uint8_t* data, std::size_t size, AnonModel model) {
   FuzzBytes in(data, size);
   static const std::uint64_t kMemPages[] = {16, 64, 256, 1024};
   static const std::uint64_t kSwapPages[] = {0, 16, 256, 4096};
@@ -388,6 +388,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto names = replacement_policy_names();
   cfg.replacement = names[in.pick(names.size())];
   cfg.seed = in.byte();
+  cfg.anon_model = model;
   const bool trace = in.flag();
 
   CountingSink sink;  // outlives the machine, which may trace as it goes
@@ -402,9 +403,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::abort();
   }
   s.m = std::move(*m);
-  note(s, fmt::format("machine mem={} swap={} backend={} policy={} seed={}  # ppref={} fault_ahead={} trace={}",
-                      cfg.mem_bytes, cfg.swap_bytes, to_string(cfg.backend), cfg.replacement, cfg.seed, cfg.ppref,
-                      cfg.fault_ahead, trace));
+  note(s, fmt::format("machine mem={} swap={} backend={} anon={} policy={} seed={}  # ppref={} fault_ahead={} trace={}",
+                      cfg.mem_bytes, cfg.swap_bytes, to_string(cfg.backend), to_string(cfg.anon_model),
+                      cfg.replacement, cfg.seed, cfg.ppref, cfg.fault_ahead, trace));
   if (trace) s.m->set_trace_sink(&sink);
   note(s, "spawn p");
   if (auto p = s.m->spawn("p"); p.ok()) s.procs.push_back(*p);
@@ -418,5 +419,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   s.m->set_trace_sink(nullptr);
+}
+
+}  // namespace
+
+// Every input runs on both anonymous-memory models, one after the other: the
+// same calls meet amaps and anons, then shadow-object chains (the bytes mean
+// the same on both, so the corpus and every reproducer cover both designs).
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  run_input(data, size, AnonModel::kAmap);
+  run_input(data, size, AnonModel::kShadow);
   return 0;
 }

@@ -8,6 +8,9 @@
 // outcome: most mutated inputs are bad scripts, and those must be reported,
 // never crash.
 //
+// Each input runs twice, as `--anon amap` and as `--anon shadow`: every
+// script meets both anonymous-memory models.
+//
 // Input: the script itself, so every corpus file and every crash reproducer
 // is a scenario `uvmsim run` runs. An optional first line "#! WORD..." (a
 // comment for the runner) turns on output paths as `uvmsim run` would:
@@ -40,10 +43,12 @@
 #include "cli/scenario_runner.h"
 #include "cli/stats_series.h"
 #include "cli/trace_writer.h"
+#include "uvmsim/types.h"
 
 namespace {
 
 using namespace uvmsim::cli;
+using uvmsim::AnonModel;
 
 constexpr std::uint64_t kMaxMemBytes = 256ull << 20;
 constexpr std::uint64_t kMaxSwapBytes = 1ull << 30;
@@ -122,43 +127,52 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   NullBuf null_buf;
   std::ostream null_out(&null_buf);
-  std::ostringstream err;
-  RunOptions options;
-  options.display_name = "fuzz.scen";
-  options.check_each_command = true;
-  options.json = flags.json;
-  std::optional<TraceWriter> trace;
-  if (flags.trace) {
-    trace.emplace(null_out, TraceClock::kModel);
-    options.trace = &*trace;
-  }
-  std::optional<StatsSeries> series;
-  if (flags.series) {
-    series.emplace(null_out, flags.series_csv ? StatsSeries::Format::kCsv : StatsSeries::Format::kJsonLines);
-    options.series = &*series;
-    options.stats_every = 1;
-  }
-  if (flags.dump_format) {
-    options.dump_format = *flags.dump_format;
-    std::uint64_t lines = 1;
-    for (char c : text) lines += c == '\n';
-    for (std::uint64_t l = 1; l <= lines; l++) options.dump_after.push_back(l);
-  }
+  // Both anonymous-memory models, as `uvmsim run --anon amap` and then
+  // `--anon shadow` would run the script (a script's own `anon=` is
+  // overridden, so every input meets both designs).
+  for (AnonModel model : {AnonModel::kAmap, AnonModel::kShadow}) {
+    std::ostringstream err;
+    RunOptions options;
+    options.display_name = "fuzz.scen";
+    options.check_each_command = true;
+    options.json = flags.json;
+    options.anon_override = model;
+    std::optional<TraceWriter> trace;
+    if (flags.trace) {
+      trace.emplace(null_out, TraceClock::kModel);
+      options.trace = &*trace;
+    }
+    std::optional<StatsSeries> series;
+    if (flags.series) {
+      series.emplace(null_out, flags.series_csv ? StatsSeries::Format::kCsv : StatsSeries::Format::kJsonLines);
+      options.series = &*series;
+      options.stats_every = 1;
+    }
+    if (flags.dump_format) {
+      options.dump_format = *flags.dump_format;
+      std::uint64_t lines = 1;
+      for (char c : text) lines += c == '\n';
+      for (std::uint64_t l = 1; l <= lines; l++) options.dump_after.push_back(l);
+    }
 
-  std::istringstream in(text);
-  int status;
-  {
-    ScenarioRunner runner(options, null_out, err);
-    status = runner.run(in);
-  }
-  if (trace) trace->finish();
-  if (status == kExitCheckFailed) {
-    std::fprintf(stderr, "scenario_fuzzer: the invariant checker failed:\n%s", err.str().c_str());
-    std::abort();
-  }
-  if (status != kExitOk && status != kExitScriptError) {
-    std::fprintf(stderr, "scenario_fuzzer: unexpected exit status %d:\n%s", status, err.str().c_str());
-    std::abort();
+    std::istringstream in(text);
+    int status;
+    {
+      ScenarioRunner runner(options, null_out, err);
+      status = runner.run(in);
+    }
+    if (trace) trace->finish();
+    const std::string anon(uvmsim::to_string(model));
+    if (status == kExitCheckFailed) {
+      std::fprintf(stderr, "scenario_fuzzer: the invariant checker failed (--anon %s):\n%s", anon.c_str(),
+                   err.str().c_str());
+      std::abort();
+    }
+    if (status != kExitOk && status != kExitScriptError) {
+      std::fprintf(stderr, "scenario_fuzzer: unexpected exit status %d (--anon %s):\n%s", status, anon.c_str(),
+                   err.str().c_str());
+      std::abort();
+    }
   }
   return 0;
 }
