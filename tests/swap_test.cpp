@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "core/page.h"
 #include "core/pagedaemon.h"
@@ -99,6 +101,57 @@ TEST_CASE("aobj swap round trip under memory pressure", "[aobj][swap]") {
   CHECK_INVARIANTS(*m);
   REQUIRE_OK(p->exit());
   REQUIRE_OK((*c)->exit());
+  CHECK(m->stats().swpginuse == 0);
+  CHECK_INVARIANTS(*m);
+}
+
+// The page daemon's swap cluster takes every swap-backed page with no slot
+// yet: anons' pages, and the pages of anonymous objects (shared memory's
+// aobj; on the shadow model private memory too), so each kind goes out
+// several pages to a write.
+TEST_CASE("swap clusters: private and shared anonymous memory go out several pages to a write", "[swap][aobj]") {
+  for (Sharing sharing : {Sharing::kPrivate, Sharing::kShared}) {
+    INFO((sharing == Sharing::kPrivate ? "private" : "shared"));
+    auto m = make_machine(128 * kPageSize);
+    Process* p = spawn(*m, "p");
+    REQUIRE(p->mmap(A, 512 * kPageSize, RW, sharing).ok());
+    write_pages(p, A, 512, 3);
+    const UvmExp s = m->stats();
+    CHECK(s.pgswapout >= 256);
+    CHECK(s.pdpageouts * 4 <= s.pgswapout);
+    CHECK_INVARIANTS(*m);
+    verify_pages(p, A, 512, 3);
+    CHECK(m->stats().pgswapin > 0);
+    CHECK_INVARIANTS(*m);
+    REQUIRE_OK(p->exit());
+    CHECK(m->stats().swpginuse == 0);
+    CHECK(m->stats().swpgonly == 0);
+    CHECK_INVARIANTS(*m);
+  }
+}
+
+// Private and shared pages written in turn sit side by side on the queues:
+// one cluster takes both kinds, each owner records its own slot.
+TEST_CASE("swap clusters: anon and aobj pages in one cluster keep their own slots", "[swap][aobj]") {
+  constexpr vaddr_t B = 0x20000000;
+  auto m = make_machine(128 * kPageSize);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, 256 * kPageSize, RW, Sharing::kPrivate).ok());
+  REQUIRE(p->mmap(B, 256 * kPageSize, RW, Sharing::kShared).ok());
+  std::vector<std::uint8_t> buf(kPageSize);
+  for (int i = 0; i < 256; i++)
+    for (auto [base, tag] : {std::pair{A, 4}, std::pair{B, 5}}) {
+      for (int b = 0; b < static_cast<int>(kPageSize); b++) buf[b] = pattern(tag, i, b);
+      REQUIRE(p->write(base + static_cast<vaddr_t>(i) * kPageSize, buf)->outcome == Outcome::kOk);
+    }
+  const UvmExp s = m->stats();
+  CHECK(s.pgswapout >= 256);
+  CHECK(s.pdpageouts * 4 <= s.pgswapout);
+  CHECK_INVARIANTS(*m);
+  verify_pages(p, A, 256, 4);
+  verify_pages(p, B, 256, 5);
+  CHECK_INVARIANTS(*m);
+  REQUIRE_OK(p->exit());
   CHECK(m->stats().swpginuse == 0);
   CHECK_INVARIANTS(*m);
 }

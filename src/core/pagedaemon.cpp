@@ -11,6 +11,7 @@
 #include "core/pv.h"
 #include "core/uvm.h"
 #include "core/uvm_page.h"
+#include "core/swap_pageio.h"
 #include "core/uvm_object.h"
 
 namespace uvmsim {
@@ -237,6 +238,17 @@ bool PageDaemon::evict_page(Page* pg) {
     return false;
   }
   if (pg->uanon()) return evict_anon(pg);
+  if (UvmObject* obj = pg->uobject(); obj && obj->anonymous() && obj->swslot_at(pg->offset()) == 0) {
+    // An anonymous object's page with no slot yet: a swap cluster, as for
+    // an anon's (a page with a slot is rewritten or dropped by its pager).
+    const PageRef ref = trace_page_ref(uvm_, pg);  // before the unmap
+    uvm_pageunmap(*uvm_.pm, pg);
+    if (!uvm_.swap) {
+      swap_full(pg);
+      return false;
+    }
+    return swap_cluster_out(pg, ref);
+  }
   if (UvmObject* obj = pg->uobject()) {
     const voff_t off = pg->offset();
     const int err = obj->put(off, off + kPageSize, PGO_CLEANIT | PGO_FREE | PGO_SYNCIO);
@@ -283,10 +295,7 @@ void PageDaemon::release_anon_page(Page* pg) {
 
 // Page out an anon page. Unmap it (harvesting the modified bit); a clean
 // page whose slot holds its data is just freed; a dirty one is rewritten to
-// its slot. A dirty page with no slot yet starts a swap cluster: up to
-// kSwapCluster unreferenced, dirty, slot-less anon pages that follow it on
-// its queue (pages the clock would take next) get contiguous slots and go out
-// in one write (uvm_swap_alloc with npages > 1).
+// its slot. A page with no slot yet starts a swap cluster.
 bool PageDaemon::evict_anon(Page* pg) {
   Anon* anon = pg->uanon();
   const PageRef ref = trace_page_ref(uvm_, pg);  // before the unmap
@@ -319,15 +328,32 @@ bool PageDaemon::evict_anon(Page* pg) {
     trace_pageout(uvm_, "anon", ref, 1);
     return true;
   }
+  return swap_cluster_out(pg, ref);
+}
+
+// A page that may join a swap cluster: swap-backed (an anon's, or an
+// anonymous object's, not lent), with no slot yet, not busy, wired or
+// recently referenced.
+bool PageDaemon::swap_cluster_candidate(const Page* q) const {
+  if ((q->flags & PG_BUSY) || q->wire_count || q->loan_count || Pmap::is_referenced(q)) return false;
+  if (q->uanon()) return (q->flags & PG_ANON) && q->uanon()->an_swslot == 0;
+  const UvmObject* obj = q->uobject();
+  return obj && obj->anonymous() && obj->swslot_at(q->offset()) == 0;
+}
+
+// uvmpd_scan_queue's swap cluster (swapcluster_add / swapcluster_flush):
+// pg, unmapped and with no slot, and up to kSwapCluster - 1 candidates that
+// follow it on its queue (the pages the clock would take next) get
+// contiguous slots and go out in one write (uvm_swap_alloc with npages > 1).
+// Anon pages and anonymous objects' pages (aobj, the shadow model's
+// objects) go together, as NetBSD's cluster takes both; each owner is told
+// its page's slot.
+bool PageDaemon::swap_cluster_out(Page* pg, const PageRef& ref) {
   std::vector<Page*> cluster{pg};
   std::size_t scanned = 0;
   for (Page* q = uvm_.pm->next(pg); q && cluster.size() < kSwapCluster && scanned < 2 * kSwapCluster;
-       q = uvm_.pm->next(q), scanned++) {
-    if (!q->uanon() || !(q->flags & PG_ANON) || (q->flags & PG_BUSY) || q->wire_count || q->loan_count ||
-        q->uanon()->an_swslot != 0 || Pmap::is_referenced(q))
-      continue;
-    cluster.push_back(q);
-  }
+       q = uvm_.pm->next(q), scanned++)
+    if (swap_cluster_candidate(q)) cluster.push_back(q);
   int n = static_cast<int>(cluster.size());
   int slot = uvm_.swap->alloc(n);
   if (slot == 0 && n > 1) {  // no run that long: this page alone
@@ -341,29 +367,43 @@ bool PageDaemon::evict_anon(Page* pg) {
   }
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(n) * kPageSize);
   std::vector<PageRef> refs{ref};
+  std::vector<const char*> kinds;
   for (int i = 0; i < n; i++) {
+    Page* q = cluster[i];
+    kinds.push_back(q->uanon() ? "anon" : q->uobject()->kind());
     if (i > 0) {
-      if (uvm_.trace) refs.push_back(trace_page_ref(uvm_, cluster[i]));
-      uvm_pageunmap(*uvm_.pm, cluster[i]);
+      if (uvm_.trace) refs.push_back(trace_page_ref(uvm_, q));
+      uvm_pageunmap(*uvm_.pm, q);
     }
-    std::memcpy(buf.data() + static_cast<std::size_t>(i) * kPageSize, uvm_.pm->data(cluster[i]), kPageSize);
+    std::memcpy(buf.data() + static_cast<std::size_t>(i) * kPageSize, uvm_.pm->data(q), kPageSize);
   }
   if (uvm_.swap->write(slot, buf.data(), n) != 0) {
-    // Nothing was given up yet: the pages (dirty, no slot) stay in memory
-    // and are tried again at a later pass.
+    // Nothing was given up yet: the pages (no slot, the only copy) stay in
+    // memory, dirty, and are tried again at a later pass.
     uvm_.cnt.pgswapouterr += static_cast<std::uint64_t>(n);
     uvm_.swap->free(slot, n);
-    for (Page* q : cluster) uvm_.pm->activate(q);
+    for (Page* q : cluster) {
+      if (!q->uanon()) q->flags &= ~PG_CLEAN;
+      uvm_.pm->activate(q);
+    }
     return false;
   }
   for (int i = 0; i < n; i++) {
-    cluster[i]->uanon()->an_swslot = slot + i;
-    release_anon_page(cluster[i]);
+    Page* q = cluster[i];
+    if (Anon* anon = q->uanon()) {
+      anon->an_swslot = slot + i;
+      release_anon_page(q);
+    } else {
+      UvmObject* obj = q->uobject();
+      obj->set_swslot_at(q->offset(), slot + i);
+      uvm_object_swapped_out(*obj, q);
+      uvm_.cnt.pdfreed++;
+    }
   }
   uvm_.cnt.pgswapout += static_cast<std::uint64_t>(n);
   uvm_.cnt.pdpageouts++;
   trace_io(uvm_, "swap-write", static_cast<std::uint64_t>(n));
-  for (std::size_t i = 0; i < refs.size(); i++) trace_pageout(uvm_, "anon", refs[i], 1);
+  for (std::size_t i = 0; i < refs.size(); i++) trace_pageout(uvm_, kinds[i], refs[i], 1);
   return true;
 }
 

@@ -44,6 +44,7 @@ namespace uvmsim {
 
 struct Uvm;
 struct Page;
+struct PageRef;
 
 class PageDaemon final : public PagedaemonOps, private PageQueueObserver {
  public:
@@ -87,9 +88,11 @@ class PageDaemon final : public PagedaemonOps, private PageQueueObserver {
   std::uint64_t now() const override;
 
  private:
-  // Anon pages written to swap together (contiguous slots, one write).
+  // Swap-backed pages written to swap together (contiguous slots, one write).
   static constexpr std::size_t kSwapCluster = 16;
   bool evict_anon(Page* pg);
+  bool swap_cluster_candidate(const Page* q) const;
+  bool swap_cluster_out(Page* pg, const PageRef& ref);
   bool evict_page(Page* pg);
   // PageQueueObserver: the policy's insert and remove hooks.
   void page_queued(Page* pg) override;

@@ -96,10 +96,7 @@ void ShadowObject::release_clean(Page* pg) {
 // One page to swap, then freed (core/swap_pageio.h). errno (ENOSPC: swap full).
 int ShadowObject::pageout(Page* pg) {
   const std::uint64_t idx = atop(pg->offset());
-  return uvm_object_pageout(*this, pg, swslot(idx), [&](int slot) {
-    if (slot != 0) swslots_[idx] = slot;
-    else swslots_.erase(idx);
-  }, "shadow");
+  return uvm_object_pageout(*this, pg, swslot(idx), [&](int slot) { set_swslot_at(ptoa(idx), slot); }, "shadow");
 }
 
 int ShadowObject::put(voff_t start, voff_t end, int flags) {

@@ -68,6 +68,11 @@ class ShadowObject final : public UvmObject {
   void release_clean(Page* pg) override;
   bool anonymous() const override { return true; }
   bool swapped(voff_t offset) const override { return swslot(atop(offset)) != 0; }
+  int swslot_at(voff_t offset) const override { return swslot(atop(offset)); }
+  void set_swslot_at(voff_t offset, int slot) override {
+    if (slot != 0) swslots_[atop(offset)] = slot;
+    else swslots_.erase(atop(offset));
+  }
   void for_each_swslot(absl::FunctionRef<void(std::uint64_t pageidx, int slot)> f) const override {
     for (const auto& [idx, slot] : swslots_) f(idx, slot);
   }

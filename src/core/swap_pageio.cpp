@@ -61,11 +61,16 @@ int uvm_object_pageout(UvmObject& obj, Page* pg, int slot, absl::FunctionRef<voi
     trace_io(uvm, "swap-write", 1);
     trace_pageout(uvm, kind, trace_page_ref(uvm, pg), 1);
   }
+  uvm_object_swapped_out(obj, pg);
+  return 0;
+}
+
+void uvm_object_swapped_out(UvmObject& obj, Page* pg) {
+  Uvm& uvm = obj.uvm;
   obj.remove_page(pg);
   uvm.pm->clear_wiring(pg);
   uvm.pm->free(pg);
   uvm.swap->swpgonly++;
-  return 0;
 }
 
 }  // namespace uvmsim

@@ -37,4 +37,9 @@ int uvm_object_swapin(UvmObject& obj, voff_t offset, int slot, std::string_view 
 // in traces.
 int uvm_object_pageout(UvmObject& obj, Page* pg, int slot, absl::FunctionRef<void(int)> set_slot, const char* kind);
 
+// The last step of an anonymous object's page-out: pg (unmapped, its data
+// now in the slot the object recorded) leaves the object and is freed; swap
+// holds the only copy.
+void uvm_object_swapped_out(UvmObject& obj, Page* pg);
+
 }  // namespace uvmsim

@@ -73,6 +73,11 @@ class UvmObject {
   virtual bool anonymous() const { return false; }
   // The pager keeps a copy of the page at `offset` in swap.
   virtual bool swapped(voff_t /*offset*/) const { return false; }
+  // The swap slot of the page at `offset` (0: none), and recording a new one
+  // for it: the page daemon writes several owners' pages to swap at once
+  // (a swap cluster) and tells each owner its page's slot.
+  virtual int swslot_at(voff_t /*offset*/) const { return 0; }
+  virtual void set_swslot_at(voff_t /*offset*/, int /*slot*/) {}
   // Every (page index, swap slot) the object holds (checker, swap-off).
   virtual void for_each_swslot(absl::FunctionRef<void(std::uint64_t pageidx, int slot)> /*f*/) const {}
   // uao_swap_off: bring back every page whose swap slot is in

@@ -62,6 +62,10 @@ class Aobj final : public UvmObject {
   bool swapped(voff_t offset) const override {
     return offset < ptoa(static_cast<std::uint64_t>(pages_)) && find_swslot(static_cast<int>(atop(offset))) != 0;
   }
+  int swslot_at(voff_t offset) const override {
+    return offset < ptoa(static_cast<std::uint64_t>(pages_)) ? find_swslot(static_cast<int>(atop(offset))) : 0;
+  }
+  void set_swslot_at(voff_t offset, int slot) override { set_swslot(static_cast<int>(atop(offset)), slot); }
   void for_each_swslot(absl::FunctionRef<void(std::uint64_t pageidx, int slot)> f) const override {
     if (!uses_swhash()) {
       for (int i = 0; i < pages_; i++)
