@@ -518,3 +518,36 @@ TEST_CASE("a fork copies a huge shared anonymous mapping's touched pages only", 
     CHECK_INVARIANTS(*m);
   }
 }
+
+// madvise on an entry of 2^30 pages, one object for all of it: only the
+// pages the chain holds are visited (a walk of the window took seconds).
+// Deactivate moves exactly the resident pages; free drops the child's own
+// copy and hides the page it sees from its parent's object behind a mark.
+TEST_CASE("shadow: madvise over a huge entry acts on the pages its chain holds", "[shadow][madvise][size]") {
+  constexpr vsize_t kLen = vsize_t{1} << 42;  // 2^30 pages
+  constexpr vaddr_t kFar = A + (vsize_t{1} << 41);
+  auto m = machine_with(AnonModel::kShadow);
+  Process* p = spawn(*m, "p");
+  REQUIRE(p->mmap(A, kLen, RW, Sharing::kPrivate).ok());
+  write_str(p, A + 5 * P, "a");
+  write_str(p, kFar, "b");
+  REQUIRE(p->vmspace().map->nentries() == 1);
+  const std::uint64_t inactive_before = m->stats().inactive;
+  REQUIRE_OK(p->madvise(A, kLen, Madvise::kDontNeed));
+  CHECK(m->stats().inactive == inactive_before + 2);
+  auto forked = p->fork("c");
+  REQUIRE(forked.ok());
+  Process* c = *forked;
+  write_str(c, A + 5 * P, "c");  // the child's own copy, in its shadow
+  const UvmExp before = m->stats();
+  REQUIRE_OK(c->madvise(A, kLen, Madvise::kFree));
+  // Both pages are now marked in the child's object: its own copy was
+  // freed (the mark keeps the parent's page below from showing through),
+  // and kFar, seen from below, is hidden.
+  CHECK(m->stats().object_free_marks == before.object_free_marks + 2);
+  CHECK(read_str(c, A + 5 * P, 1) == std::string(1, '\0'));
+  CHECK(read_str(c, kFar, 1) == std::string(1, '\0'));
+  CHECK(read_str(p, A + 5 * P, 1) == "a");
+  CHECK(read_str(p, kFar, 1) == "b");
+  CHECK_INVARIANTS(*m);
+}

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_set.h"
 #include "core/amap.h"
 #include "core/kassert.h"
@@ -123,6 +124,20 @@ void ShadowLayer::release(MapEntry& e) {
   obj->detach();
 }
 
+// The pages (numbered from the entry's start) in [lo, hi) at which some
+// object of the entry's chain has a resident page: the only places madvise
+// can act, since pages only in swap are left alone. Walking the window
+// itself would take as long as the entry is large (one object may span
+// 2^31 pages with a few of them touched).
+static std::vector<std::uint64_t> resident_in_window(const MapEntry& e, std::uint64_t lo, std::uint64_t hi) {
+  absl::btree_set<std::uint64_t> rels;
+  std::uint64_t shift = e.sref.off;
+  for (const ShadowObject* o = e.sref.obj; o; shift += o->backing_object_offset, o = o->backing_object)
+    for (auto it = o->memq.lower_bound(ptoa(shift + lo)); it != o->memq.end() && atop(it->first) < shift + hi; ++it)
+      rels.insert(atop(it->first) - shift);
+  return {rels.begin(), rels.end()};
+}
+
 // madvise/msync on [start, stop). Deactivating keeps every page. Freeing
 // (PGO_FREE alone) drops what this entry alone sees, under the condition
 // UVM uses for its amaps (the entry alone refers to its first object), so
@@ -135,7 +150,8 @@ void ShadowLayer::clean(VmMap& map, MapEntry& e, vaddr_t start, vaddr_t stop, in
   if (!e.sref.obj || !(flags & (PGO_DEACTIVATE | PGO_FREE))) return;
   const bool free_pages =
       (flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE)) == PGO_FREE && e.sref.obj->entry_refs() == 1;
-  for (vaddr_t va = start; va < stop; va += kPageSize) {
+  for (std::uint64_t rel : resident_in_window(e, atop(start - e.start), atop(stop - e.start))) {
+    const vaddr_t va = e.start + ptoa(rel);
     const ChainHit h = shadow_chain_lookup(e.sref.obj, index_of(e, va));
     Page* pg = h.page;
     if (!h.obj || !pg || (pg->flags & PG_BUSY)) continue;
