@@ -18,6 +18,7 @@
 #include <string>
 
 #include "fmt/format.h"
+#include "helpers.h"
 #include "workload.h"
 
 namespace fs = std::filesystem;
@@ -86,7 +87,8 @@ constexpr std::uint64_t kScenarioSeeds = 12;  // each run starts a sanitizer-bui
 constexpr std::uint64_t kScenarioSeeds = 50;
 #endif
 
-// UVMSIM_SCENARIO_SEEDS=N runs N seeds instead.
+// UVMSIM_SCENARIO_SEEDS=N runs N seeds instead (from UVMSIM_SEED_FIRST, 1
+// by default).
 std::uint64_t scenario_seeds() {
   const char* env = std::getenv("UVMSIM_SCENARIO_SEEDS");
   return env && *env ? std::strtoull(env, nullptr, 10) : kScenarioSeeds;
@@ -112,7 +114,8 @@ TEST_CASE("random scenarios print what the reference model predicts", "[cli][ran
   const fs::path dir = fs::temp_directory_path() / fmt::format("uvmsim-random-scen-{}", ::getpid());
   fs::create_directories(dir);
   const std::uint64_t n = scenario_seeds();
-  for (std::uint64_t seed = 1; seed <= n; seed++) {
+  const std::uint64_t first = uvmsim::test::hunt_first_seed(1);
+  for (std::uint64_t seed = first; seed < first + n; seed++) {
     // Roomy machines, and 1 MiB ones that page (but are too big to kill).
     const Regime regime = seed % 2 ? Regime{2048, 16384, true} : Regime{256, 4096, true};
     const Scenario s = generate(seed, regime, 400);
