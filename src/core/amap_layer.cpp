@@ -142,9 +142,10 @@ int fork_aobj_snapshot(Uvm& uvm, VmMap& child, MapEntry* e) {
   n->aref = Aref{0, amap_alloc(uvm, e->size(), 0)};
   if (!n->aref.ar_amap) return ENOMEM;
   MapEntry* ne = child.insert(std::move(n));
-  for (std::uint64_t i = 0; i < ne->npages(); i++) {
-    const voff_t off = e->offset + ptoa(i);
-    if (!ao->find_page(off) && !ao->swapped(off)) continue;  // still zero
+  // Only where the object holds data (the rest reads as zeros): a walk of
+  // every page of the window would take as long as the mapping is large.
+  for (voff_t off : ao->held_offsets(e->offset, e->offset + e->size())) {
+    const std::uint64_t i = atop(off - e->offset);
     Anon* anon = nullptr;
     int err = uvm_loan_obj_to_anon(uvm, ao, off, &anon);
     if (err == EBUSY) {

@@ -105,15 +105,9 @@ int ShadowLayer::fork_copy(VmMap& parent, VmMap& child, MapEntry* e) {
     // The pages the object holds in the window, resident or in swap: a walk
     // of the window itself would take as long as the mapping is large (a
     // shared mapping may span 2^31 pages with one of them touched).
-    const voff_t lo = e->offset, hi = e->offset + (e->end - e->start);
-    UvmObject* uobj = e->object;
     absl::btree_map<std::uint64_t, Source> pages;
-    for (auto it = uobj->memq.lower_bound(lo); it != uobj->memq.end() && it->first < hi; ++it)
-      pages.emplace(atop(it->first - lo), Source{uobj, it->first});
-    uobj->for_each_swslot([&](std::uint64_t idx, int) {
-      const voff_t off = ptoa(idx);
-      if (off >= lo && off < hi) pages.emplace(atop(off - lo), Source{uobj, off});
-    });
+    for (voff_t off : e->object->held_offsets(e->offset, e->offset + e->size()))
+      pages.emplace(atop(off - e->offset), Source{e->object, off});
     return copy_now(uvm_, ne, pages);
   }
   ShadowObject* o = e->sref.obj;

@@ -1,5 +1,6 @@
 #include "core/uvm_object.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/page.h"
@@ -15,6 +16,17 @@ UvmObject::~UvmObject() { uvm.objects.erase(this); }
 Page* UvmObject::find_page(voff_t offset) const {
   auto it = memq.find(offset);
   return it == memq.end() ? nullptr : it->second;
+}
+
+std::vector<voff_t> UvmObject::held_offsets(voff_t start, voff_t end) const {
+  std::vector<voff_t> out;
+  for (auto it = memq.lower_bound(start); it != memq.end() && it->first < end; ++it) out.push_back(it->first);
+  for_each_swslot([&](std::uint64_t idx, int) {
+    const voff_t off = ptoa(idx);
+    if (off >= start && off < end && !memq.contains(off)) out.push_back(off);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void UvmObject::insert_page(Page* pg, voff_t offset) {

@@ -9,6 +9,8 @@
 // a range put. Pagers see pages and objects, never maps.
 #pragma once
 
+#include <vector>
+
 #include <cstdint>
 
 #include "absl/container/btree_map.h"
@@ -90,6 +92,12 @@ class UvmObject {
   virtual std::uint64_t swap_blocks(voff_t /*start*/ = 0, voff_t /*end*/ = ~voff_t{0}) const { return 0; }
   // Of those, the pages that are not resident (swap holds the only copy).
   virtual std::uint64_t swap_only_blocks(voff_t /*start*/, voff_t /*end*/) const { return 0; }
+
+  // The offsets in [start, end) where the object holds data (a resident
+  // page or a swap slot), ascending. Proportional to what the object holds,
+  // not to the range: a fork's private copy of a huge shared mapping walks
+  // this, not every page of its window.
+  std::vector<voff_t> held_offsets(voff_t start, voff_t end) const;
 
   // --- resident pages ---
   Page* find_page(voff_t offset) const;
