@@ -9,9 +9,9 @@
 #include "core/page.h"
 #include "core/pmap.h"
 #include "core/pv.h"
+#include "core/swap_pageio.h"
 #include "core/uvm.h"
 #include "core/uvm_page.h"
-#include "core/swap_pageio.h"
 #include "core/uvm_object.h"
 
 namespace uvmsim {
