@@ -109,7 +109,7 @@ TEST_CASE("differential: every machine configuration agrees on every operation",
 // (also where the reference model does not know them) and every checker
 // verdict must agree. Roomy machines compare all bytes until a madvise free
 // meets entries whose shapes differ between the models (a backward merge on
-// UVM: Lockstep::shapes_differed, about one roomy run in twelve); small ones
+// UVM: Lockstep::shapes_differed_, about one roomy run in twelve); small ones
 // page to swap and compare what the reference model knows (see
 // Lockstep::same_bytes_across_models). UVMSIM_DIFF_SEEDS=N adds N seeds.
 TEST_CASE("differential: the shadow model shows processes what the amap model shows", "[differential][shadow]") {

@@ -346,13 +346,6 @@ class Lockstep {
   // under memory pressure what it frees depends on which pages the page
   // daemon chose, and the two models choose differently.
   bool same_bytes_across_models = false;
-  // Whether the models' map entries stopped matching before a madvise free
-  // (then same_bytes_across_models no longer applies to this run): UVM
-  // merges a new anonymous mapping into the entry after it by growing that
-  // entry's amap backwards, the shadow model (as FreeBSD) keeps two entries,
-  // and what madvise free frees follows the entry shape (docs/design.md,
-  // "large entries"). Both are right; only bytes the model knows compare.
-  bool shapes_differed() const { return shapes_differed_; }
 
   const Model& model() const { return model_; }
   Machine& machine(std::size_t i) { return *ms_[i].m; }
@@ -382,6 +375,12 @@ class Lockstep {
 
   Regime regime_;
   Model model_;
+  // Whether the models' map entries stopped matching before a madvise free
+  // (then same_bytes_across_models no longer applies to this run): UVM
+  // merges a new anonymous mapping into the entry after it by growing that
+  // entry's amap backwards, the shadow model (as FreeBSD) keeps two entries,
+  // and what madvise free frees follows the entry shape (docs/design.md,
+  // "large entries"). Both are right; only bytes the model knows compare.
   bool shapes_differed_ = false;
   std::vector<Instance> ms_;
   std::vector<Op> ops_;  // printed only when a run fails

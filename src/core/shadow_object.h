@@ -67,7 +67,6 @@ class ShadowObject final : public UvmObject {
   const char* kind() const override { return "shadow"; }
   void release_clean(Page* pg) override;
   bool anonymous() const override { return true; }
-  bool swapped(voff_t offset) const override { return swslot(atop(offset)) != 0; }
   int swslot_at(voff_t offset) const override { return swslot(atop(offset)); }
   void set_swslot_at(voff_t offset, int slot) override {
     if (slot != 0) swslots_[atop(offset)] = slot;

@@ -9,9 +9,8 @@
 // a range put. Pagers see pages and objects, never maps.
 #pragma once
 
-#include <vector>
-
 #include <cstdint>
+#include <vector>
 
 #include "absl/container/btree_map.h"
 #include "absl/functional/function_ref.h"
@@ -73,8 +72,6 @@ class UvmObject {
   // Anonymous memory: the object's contents are not backed by a file, so a
   // private copy of it (fork with inheritance copy) must snapshot it.
   virtual bool anonymous() const { return false; }
-  // The pager keeps a copy of the page at `offset` in swap.
-  virtual bool swapped(voff_t /*offset*/) const { return false; }
   // The swap slot of the page at `offset` (0: none), and recording a new one
   // for it: the page daemon writes several owners' pages to swap at once
   // (a swap cluster) and tells each owner its page's slot.

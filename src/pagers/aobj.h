@@ -59,9 +59,6 @@ class Aobj final : public UvmObject {
   int swhash_buckets() const { return static_cast<int>(swhash_.size()); }
   int swhash_elements() const;
   bool anonymous() const override { return true; }
-  bool swapped(voff_t offset) const override {
-    return offset < ptoa(static_cast<std::uint64_t>(pages_)) && find_swslot(static_cast<int>(atop(offset))) != 0;
-  }
   int swslot_at(voff_t offset) const override {
     return offset < ptoa(static_cast<std::uint64_t>(pages_)) ? find_swslot(static_cast<int>(atop(offset))) : 0;
   }
