@@ -12,11 +12,19 @@
 //   5. warm       ring-3 loops over mapped memory against the same machine
 //                 instructions run natively on the host (5': the strided
 //                 load, several passes per guest entry and as many natively)
+//   6. life       a machine's creation and destruction (kvm and soft, three
+//                 memory sizes), and a used machine's whole life, against
+//                 the platform's own floor: a bare KVM VM with one vCPU
+//                 created and closed with raw ioctls
 // Cases 1-4 run the guest's touch routine (one byte per page) with the same
 // fault handler the kvm accessor uses (uvm_fault, then the pending
 // invalidations), so each case's time per page is exit path + handler.
 // Usage: kvm_bench [pages=1000] [reps=7]
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -196,6 +204,111 @@ Touch scan_run(Machine& m, std::uint64_t n, Madvise advice) {
   must(c->exit(), "exit");
   must(p->exit(), "exit");
   return t;
+}
+
+// 6. A machine's life. The floor is what any KVM user pays: a VM and one
+// vCPU (with its shared run area) created and closed with raw ioctls, no
+// memory. A uvmsim kvm machine adds its memfd, memslot, page-table pool,
+// GDT/IDT/TSS and the vCPU's registers; the soft machine shows what is the
+// model's own part (physical memory, queues, swap).
+struct Life {
+  double create_us, destroy_us;
+};
+
+Life raw_vm_life() {
+  const double t0 = now_us();
+  const int kvm_fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (kvm_fd < 0) die("open /dev/kvm");
+  const int vm = ::ioctl(kvm_fd, KVM_CREATE_VM, 0);
+  if (vm < 0) die("KVM_CREATE_VM");
+  const int vcpu = ::ioctl(vm, KVM_CREATE_VCPU, 0);
+  if (vcpu < 0) die("KVM_CREATE_VCPU");
+  const int run_size = ::ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+  void* run = ::mmap(nullptr, static_cast<std::size_t>(run_size), PROT_READ | PROT_WRITE, MAP_SHARED,
+                     vcpu, 0);
+  if (run == MAP_FAILED) die("mmap kvm_run");
+  const double t1 = now_us();
+  ::munmap(run, static_cast<std::size_t>(run_size));
+  ::close(vcpu);
+  ::close(vm);
+  ::close(kvm_fd);
+  return {t1 - t0, now_us() - t1};
+}
+
+Life machine_life(Backend backend, std::uint64_t mem) {
+  MachineConfig cfg;
+  cfg.mem_bytes = mem;
+  cfg.swap_bytes = 0;
+  cfg.backend = backend;
+  const double t0 = now_us();
+  auto m = must(Machine::Create(cfg), "Machine::Create");
+  const double t1 = now_us();
+  m.reset();
+  return {t1 - t0, now_us() - t1};
+}
+
+// The resources test's machine: memory and swap, a process that maps,
+// touches, maps a file and forks; the child writes; both exit.
+double used_machine_life_us(Backend backend) {
+  const double t0 = now_us();
+  MachineConfig cfg;
+  cfg.mem_bytes = 64 * kPageSize;
+  cfg.swap_bytes = 64 * kPageSize;
+  cfg.backend = backend;
+  auto m = must(Machine::Create(cfg), "Machine::Create");
+  Process* p = must(m->spawn("p"), "spawn");
+  must(m->create_file("f", kPageSize, 0x33), "create_file");
+  must(p->mmap(kA, 4 * kPageSize, kProtRead | kProtWrite, Sharing::kPrivate).status(), "mmap");
+  must(p->mmap_file(kA + (1 << 20), kPageSize, kProtRead | kProtWrite, Sharing::kShared, "f", 0)
+           .status(), "mmap_file");
+  if (!must(p->fill(kA, 2 * kPageSize, 0x11), "fill").ok()) die("fill failed");
+  if (!must(p->fill(kA + (1 << 20), 8, 0x22), "fill").ok()) die("fill failed");
+  Process* c = must(p->fork("c"), "fork");
+  if (!must(c->fill(kA, 8, 0x33), "fill").ok()) die("fill failed");
+  must(c->exit(), "exit");
+  must(p->exit(), "exit");
+  m.reset();
+  return now_us() - t0;
+}
+
+void life_cases(int reps) {
+  const int n = 20 * reps;  // machines per figure
+  // (The process's first kvm machine, long before this, paid the platform
+  // probe and the invalidation self-test: `uvmsim doctor` shows those.)
+  std::vector<double> rc, rd;
+  raw_vm_life();
+  for (int i = 0; i < n; ++i) {
+    Life l = raw_vm_life();
+    rc.push_back(l.create_us);
+    rd.push_back(l.destroy_us);
+  }
+  const double R = median(rc) + median(rd);
+  std::printf("\n6 a machine's life (medians of %d, after one warm-up each)\n", n);
+  std::printf("  floor: raw KVM VM + one vCPU: create %8.1f us, destroy %8.1f us, both %8.1f us\n",
+              median(rc), median(rd), R);
+  for (std::uint64_t mem : std::initializer_list<std::uint64_t>{64 * kPageSize, 16ull << 20, 256ull << 20}) {
+    for (Backend b : {Backend::kKvm, Backend::kSoft}) {
+      machine_life(b, mem);
+      std::vector<double> c, d;
+      for (int i = 0; i < n; ++i) {
+        Life l = machine_life(b, mem);
+        c.push_back(l.create_us);
+        d.push_back(l.destroy_us);
+      }
+      const double C = median(c), D = median(d);
+      std::printf("  %-4s machine, %4llu KiB memory: create %8.1f us, destroy %8.1f us, "
+                  "both %8.1f us = %5.2f x floor\n",
+                  b == Backend::kKvm ? "kvm" : "soft", static_cast<unsigned long long>(mem >> 10), C,
+                  D, C + D, (C + D) / R);
+    }
+  }
+  for (Backend b : {Backend::kKvm, Backend::kSoft}) {
+    used_machine_life_us(b);
+    std::vector<double> u;
+    for (int i = 0; i < n; ++i) u.push_back(used_machine_life_us(b));
+    std::printf("  %-4s machine used as in the resources test (create, map, touch, fork, "
+                "COW, exit, destroy) %8.1f us\n", b == Backend::kKvm ? "kvm" : "soft", median(u));
+  }
 }
 
 // 5. The guest's ring-3 loops (src/kvm/guest_code.S), instruction for
@@ -385,6 +498,8 @@ int main(int argc, char** argv) {
               "%.2f ms/pass, native %.2f ms/pass = %.3f x native (target >= 0.9: %s)\n",
               static_cast<unsigned long long>(wpages), static_cast<unsigned long long>(kPasses),
               GP / 1000 / kPasses, NP / 1000 / kPasses, NP / GP, ok(NP / GP >= 0.9));
+  life_cases(reps);
+
   const auto& ic = g.invalidator().counters();
   std::printf("\nkvm counters (main machine): %llu #PFs, %llu KVM_RUNs, %llu frames zapped in %llu "
               "madvise calls, %llu global zaps\n",

@@ -356,6 +356,9 @@ class Lockstep {
   std::string transcript() const;
 
  private:
+  // The first machine of machine i's equivalence class (i itself if none
+  // comes before it).
+  std::size_t first_of_class(std::size_t i) const;
   struct Instance {
     MachineAxis axis;
     std::unique_ptr<Machine> m;
