@@ -21,6 +21,7 @@
 #include "scratch.h"
 #include "subprocess.h"
 #include "uvmsim/machine.h"
+#include "uvmsim/platform.h"
 #include "uvmsim/process.h"
 #include "uvmsim/trace.h"
 
@@ -117,9 +118,9 @@ const std::string kUvmsim = UVMSIM_CLI_BINARY;
 
 
 // `n` reads that print, each of its own page; then `tail`.
-std::string reads_then(int n, const std::string& tail) {
-  std::string s = "machine mem=16M swap=16M backend=soft\nspawn p\np mmap 0x10000000 1M rw private anon\n"
-                  "p fill 0x10000000 1M 0x11\n";
+std::string reads_then(int n, const std::string& tail, const std::string& backend = "soft") {
+  std::string s = "machine mem=16M swap=16M backend=" + backend +
+                  "\nspawn p\np mmap 0x10000000 1M rw private anon\np fill 0x10000000 1M 0x11\n";
   for (int i = 0; i < n; i++) s += fmt::format("p read {:#x} 2\n", 0x10000000 + (i % 256) * 4096);
   return s + tail;
 }
@@ -167,6 +168,33 @@ TEST_CASE("run: SIGINT inside a long command keeps the lines, marks stats and tr
   CHECK((*other)["complete"] == "false");
   CHECK((*other)["interrupted"] == "\"SIGINT\"");
   CHECK((*other)["line"] == std::to_string(n + kLongSumLine));
+}
+
+// On a kvm machine the signal usually arrives while the vCPU runs the
+// process's accesses (KVM_RUN returns EINTR): the access goes on and the run
+// stops between batches as on the soft MMU.
+TEST_CASE("run: SIGINT on a kvm machine stops the run as on the soft MMU, exit 130", "[cli][interrupt][signal]") {
+  std::string why;
+  if (!uvmsim::kvm_usable(&why)) {
+    WARN("kvm backend not usable here (" << why << "); skipped");
+    return;
+  }
+  Scratch s;
+  const int n = 200;
+  const std::string script = s.write("long.scen", reads_then(n, kLongSum, "kvm"));
+  Child c({kUvmsim, "run", "--stats-json", s.path("stats.json"), script});
+  REQUIRE(c.started());
+  REQUIRE(c.wait_for_lines(n + 1, 30s));
+  // The long sum is running: most of its time is spent inside KVM_RUN.
+  c.signal(SIGINT);
+  CHECK(c.wait(20s) == 130);
+  CHECK(c.out() == expected_reads(n) + kBeforeLongSum);
+  CHECK(c.err() == fmt::format("{}:{}: interrupted (SIGINT)\n", script, n + kLongSumLine));
+  auto stats = JsonCheck::object(slurp(s.path("stats.json")));
+  REQUIRE(stats);
+  CHECK((*stats)["complete"] == "false");
+  CHECK((*stats)["interrupted"] == "\"SIGINT\"");
+  CHECK(std::stoull((*stats)["faults"]) >= 256);
 }
 
 TEST_CASE("run: SIGTERM between short commands exits 143 with the lines and the counters so far",
