@@ -272,43 +272,48 @@ double used_machine_life_us(Backend backend) {
 }
 
 void life_cases(int reps) {
-  const int n = 20 * reps;  // machines per figure
-  // (The process's first kvm machine, long before this, paid the platform
-  // probe and the invalidation self-test: `uvmsim doctor` shows those.)
+  // Rounds: in each, one of every figure, in the same order, so that the
+  // host's drift (large on a nested VM) affects all of them alike; the ratio
+  // to the floor is the median of the rounds' ratios.
+  const int n = 20 * reps;
+  const std::vector<std::uint64_t> sizes{64 * kPageSize, 16ull << 20, 256ull << 20};
+  const std::vector<Backend> backends{Backend::kKvm, Backend::kSoft};
   std::vector<double> rc, rd;
-  raw_vm_life();
-  for (int i = 0; i < n; ++i) {
-    Life l = raw_vm_life();
-    rc.push_back(l.create_us);
-    rd.push_back(l.destroy_us);
-  }
-  const double R = median(rc) + median(rd);
-  std::printf("\n6 a machine's life (medians of %d, after one warm-up each)\n", n);
-  std::printf("  floor: raw KVM VM + one vCPU: create %8.1f us, destroy %8.1f us, both %8.1f us\n",
-              median(rc), median(rd), R);
-  for (std::uint64_t mem : std::initializer_list<std::uint64_t>{64 * kPageSize, 16ull << 20, 256ull << 20}) {
-    for (Backend b : {Backend::kKvm, Backend::kSoft}) {
-      machine_life(b, mem);
-      std::vector<double> c, d;
-      for (int i = 0; i < n; ++i) {
-        Life l = machine_life(b, mem);
-        c.push_back(l.create_us);
-        d.push_back(l.destroy_us);
+  std::vector<std::vector<double>> c(sizes.size() * 2), d(sizes.size() * 2), ratio(sizes.size() * 2);
+  std::vector<std::vector<double>> used(2);
+  for (int i = -1; i < n; ++i) {  // round -1 warms up
+    const Life raw = raw_vm_life();
+    if (i >= 0) {
+      rc.push_back(raw.create_us);
+      rd.push_back(raw.destroy_us);
+    }
+    for (std::size_t k = 0; k < sizes.size(); ++k)
+      for (std::size_t j = 0; j < backends.size(); ++j) {
+        const Life l = machine_life(backends[j], sizes[k]);
+        if (i < 0) continue;
+        c[k * 2 + j].push_back(l.create_us);
+        d[k * 2 + j].push_back(l.destroy_us);
+        ratio[k * 2 + j].push_back((l.create_us + l.destroy_us) / (raw.create_us + raw.destroy_us));
       }
-      const double C = median(c), D = median(d);
-      std::printf("  %-4s machine, %4llu KiB memory: create %8.1f us, destroy %8.1f us, "
-                  "both %8.1f us = %5.2f x floor\n",
-                  b == Backend::kKvm ? "kvm" : "soft", static_cast<unsigned long long>(mem >> 10), C,
-                  D, C + D, (C + D) / R);
+    for (std::size_t j = 0; j < backends.size(); ++j) {
+      const double u = used_machine_life_us(backends[j]);
+      if (i >= 0) used[j].push_back(u);
     }
   }
-  for (Backend b : {Backend::kKvm, Backend::kSoft}) {
-    used_machine_life_us(b);
-    std::vector<double> u;
-    for (int i = 0; i < n; ++i) u.push_back(used_machine_life_us(b));
-    std::printf("  %-4s machine used as in the resources test (create, map, touch, fork, "
-                "COW, exit, destroy) %8.1f us\n", b == Backend::kKvm ? "kvm" : "soft", median(u));
-  }
+  std::printf("6 a machine's life (medians of %d rounds, one of each figure per round)\n", n);
+  std::printf("  floor: raw KVM VM + one vCPU: create %8.1f us, destroy %8.1f us\n", median(rc),
+              median(rd));
+  for (std::size_t k = 0; k < sizes.size(); ++k)
+    for (std::size_t j = 0; j < backends.size(); ++j)
+      std::printf("  %-4s machine, %6llu KiB memory: create %8.1f us, destroy %8.1f us, "
+                  "both %5.2f x floor\n",
+                  backends[j] == Backend::kKvm ? "kvm" : "soft",
+                  static_cast<unsigned long long>(sizes[k] >> 10), median(c[k * 2 + j]),
+                  median(d[k * 2 + j]), median(ratio[k * 2 + j]));
+  for (std::size_t j = 0; j < backends.size(); ++j)
+    std::printf("  %-4s machine used as in the resources test (create, map, touch, fork, COW, exit, "
+                "destroy) %8.1f us\n", backends[j] == Backend::kKvm ? "kvm" : "soft", median(used[j]));
+  std::printf("\n");
 }
 
 // 5. The guest's ring-3 loops (src/kvm/guest_code.S), instruction for
@@ -362,6 +367,9 @@ int main(int argc, char** argv) {
   }
   std::printf("pages per case: %llu, repetitions: %d (medians reported)\n\n",
               static_cast<unsigned long long>(n), reps);
+  // First, while the process holds no other machine (the other cases' large
+  // machines make KVM's VM creation and teardown in this process slower).
+  life_cases(reps);
 
   // Cases 1-4 on machines of 4n+2048 pages whose memory has been touched
   // once (a long-running simulation reuses its frames); the first touch of
@@ -498,8 +506,6 @@ int main(int argc, char** argv) {
               "%.2f ms/pass, native %.2f ms/pass = %.3f x native (target >= 0.9: %s)\n",
               static_cast<unsigned long long>(wpages), static_cast<unsigned long long>(kPasses),
               GP / 1000 / kPasses, NP / 1000 / kPasses, NP / GP, ok(NP / GP >= 0.9));
-  life_cases(reps);
-
   const auto& ic = g.invalidator().counters();
   std::printf("\nkvm counters (main machine): %llu #PFs, %llu KVM_RUNs, %llu frames zapped in %llu "
               "madvise calls, %llu global zaps\n",
