@@ -100,25 +100,9 @@ int ShadowObject::pageout(Page* pg) {
 }
 
 int ShadowObject::put(voff_t start, voff_t end, int flags) {
-  if (flags & PGO_ALLPAGES) {
-    start = 0;
-    end = ~0ull;
-  }
-  std::vector<Page*> pages;
-  for (auto it = memq.lower_bound(start); it != memq.end() && it->first < end; ++it) pages.push_back(it->second);
-  int error = 0;
-  for (Page* pg : pages) {
-    if (pg->flags & PG_BUSY || pg->wire_count > 0 || pg->loan_count > 0) continue;
-    if ((flags & PGO_FREE) && (flags & PGO_CLEANIT)) {
-      if (int err = pageout(pg); err != 0) error = err;
-    } else if (flags & PGO_FREE) {
-      free_index(atop(pg->offset()));
-    } else if (flags & PGO_DEACTIVATE) {
-      Pmap::clear_referenced(pg);
-      uvm.pm->deactivate(pg);
-    }
-  }
-  return error;
+  return uvm_object_put_anonymous(
+      *this, start, end, flags, [&](Page* pg) { return pageout(pg); },
+      [&](Page* pg) { free_index(atop(pg->offset())); });
 }
 
 int ShadowObject::swap_off(int startslot, int endslot) {

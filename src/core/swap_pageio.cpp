@@ -2,6 +2,7 @@
 #include "core/swap_pageio.h"
 
 #include <cerrno>
+#include <vector>
 
 #include "core/page.h"
 #include "core/pmap.h"
@@ -71,6 +72,31 @@ void uvm_object_swapped_out(UvmObject& obj, Page* pg) {
   uvm.pm->clear_wiring(pg);
   uvm.pm->free(pg);
   uvm.swap->swpgonly++;
+}
+
+int uvm_object_put_anonymous(UvmObject& obj, voff_t start, voff_t end, int flags,
+                             absl::FunctionRef<int(Page*)> pageout, absl::FunctionRef<void(Page*)> drop) {
+  if (flags & PGO_ALLPAGES) {
+    start = 0;
+    end = ~0ull;
+  }
+  // Collected first: each step below may remove the page from memq.
+  std::vector<Page*> pages;
+  for (auto it = obj.memq.lower_bound(start); it != obj.memq.end() && it->first < end; ++it)
+    pages.push_back(it->second);
+  int error = 0;
+  for (Page* pg : pages) {
+    if (pg->flags & PG_BUSY || pg->wire_count > 0 || pg->loan_count > 0) continue;
+    if ((flags & PGO_FREE) && (flags & PGO_CLEANIT)) {
+      if (int err = pageout(pg); err != 0) error = err;
+    } else if (flags & PGO_FREE) {
+      drop(pg);
+    } else if (flags & PGO_DEACTIVATE) {
+      Pmap::clear_referenced(pg);
+      obj.uvm.pm->deactivate(pg);
+    }
+  }
+  return error;
 }
 
 }  // namespace uvmsim

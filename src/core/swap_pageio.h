@@ -37,6 +37,16 @@ int uvm_object_swapin(UvmObject& obj, voff_t offset, int slot, std::string_view 
 // in traces.
 int uvm_object_pageout(UvmObject& obj, Page* pg, int slot, absl::FunctionRef<void(int)> set_slot, const char* kind);
 
+// pgo_put of an anonymous object (an aobj, a shadow-model object): over
+// the resident pages in [start, end) (every page with PGO_ALLPAGES), busy,
+// wired and lent pages stay; PGO_FREE with PGO_CLEANIT pages each out
+// (`pageout`: swap is the only backing store), PGO_FREE alone drops the
+// page and its data (`drop`: madvise free, truncation), PGO_DEACTIVATE
+// clears its referenced bit and deactivates it. Returns the last page-out
+// errno, 0 when every step succeeded.
+int uvm_object_put_anonymous(UvmObject& obj, voff_t start, voff_t end, int flags,
+                             absl::FunctionRef<int(Page*)> pageout, absl::FunctionRef<void(Page*)> drop);
+
 // The last step of an anonymous object's page-out: pg (unmapped, its data
 // now in the slot the object recorded) leaves the object and is freed; swap
 // holds the only copy.

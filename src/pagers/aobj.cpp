@@ -176,26 +176,9 @@ int Aobj::pageout(Page* pg) {
 }
 
 int Aobj::put(voff_t start, voff_t end, int flags) {
-  if (flags & PGO_ALLPAGES) {
-    start = 0;
-    end = ~0ull;
-  }
-  std::vector<Page*> pages;
-  for (auto it = memq.lower_bound(start); it != memq.end() && it->first < end; ++it)
-    pages.push_back(it->second);
-  int error = 0;
-  for (Page* pg : pages) {
-    if (pg->flags & PG_BUSY || pg->wire_count > 0 || pg->loan_count > 0) continue;
-    if ((flags & PGO_FREE) && (flags & PGO_CLEANIT)) {
-      if (int err = pageout(pg); err != 0) error = err;
-    } else if (flags & PGO_FREE) {
-      drop_page(pg);  // the data is dead (madvise free, truncation)
-    } else if (flags & PGO_DEACTIVATE) {
-      Pmap::clear_referenced(pg);
-      uvm.pm->deactivate(pg);
-    }
-  }
-  return error;
+  return uvm_object_put_anonymous(
+      *this, start, end, flags, [&](Page* pg) { return pageout(pg); },
+      [&](Page* pg) { drop_page(pg); });  // the data is dead (madvise free, truncation)
 }
 
 // msync and madvise reach shared anonymous memory here (uvm_map_clean), and
